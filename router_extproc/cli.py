@@ -1,0 +1,123 @@
+"""``router-extproc`` command line: serve, validate, render-envoy, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import pathlib
+import sys
+
+DEFAULT_POLICY = pathlib.Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=getattr(logging, level.upper()),
+        format="%(asctime)s %(levelname)s %(name)s %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from .policy import PolicyError, load_policy
+    from .router import Router, RouterState
+    from .server import ServerSettings, serve
+
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    settings = ServerSettings(
+        host=args.host,
+        port=args.port,
+        unix_socket=args.unix_socket,
+        max_message_bytes=args.max_message_bytes,
+        grace_seconds=args.grace,
+    )
+    asyncio.run(serve(settings, RouterState(Router(policy))))
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .policy import PolicyError, load_policy
+
+    status = 0
+    for path in args.policies:
+        try:
+            policy = load_policy(path)
+        except PolicyError as exc:
+            print(exc, file=sys.stderr)
+            status = 1
+            continue
+        print(f"{path}: ok (policy {policy.name!r}, {len(policy.models)} models, {len(policy.decisions)} decisions)")
+    return status
+
+
+def _cmd_render_envoy(args: argparse.Namespace) -> int:
+    from .envoy_config import EnvoyPorts, render_bootstrap_yaml
+    from .policy import PolicyError, load_policy
+
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port)
+    text = render_bootstrap_yaml(policy, ports, failure_mode_allow=not args.fail_closed)
+    if args.output:
+        pathlib.Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _cmd_demo(args: argparse.Namespace) -> int:
+    from .demo.main import run_demo
+
+    return run_demo(pathlib.Path(args.policy), once=args.once)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="router-extproc", description=__doc__)
+    parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the ext_proc gRPC server")
+    serve.add_argument("--policy", default=str(DEFAULT_POLICY))
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=50051)
+    serve.add_argument("--unix-socket", default=None, help="listen on this Unix socket instead of TCP")
+    serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
+    serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
+    serve.set_defaults(func=_cmd_serve)
+
+    validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")
+    validate.add_argument("policies", nargs="+")
+    validate.set_defaults(func=_cmd_validate)
+
+    render = sub.add_parser("render-envoy", help="print the Envoy bootstrap for a policy")
+    render.add_argument("--policy", default=str(DEFAULT_POLICY))
+    render.add_argument("--listen-port", type=int, default=8080)
+    render.add_argument("--admin-port", type=int, default=9901)
+    render.add_argument("--router-port", type=int, default=50051)
+    render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
+    render.add_argument("--output", "-o", default=None)
+    render.set_defaults(func=_cmd_render_envoy)
+
+    demo = sub.add_parser("demo", help="Envoy + router + demo backends on loopback, with example requests")
+    demo.add_argument("--policy", default=str(DEFAULT_POLICY))
+    demo.add_argument("--once", action="store_true", help="exit after the example requests")
+    demo.set_defaults(func=_cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    _configure_logging(args.log_level)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

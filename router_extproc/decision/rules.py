@@ -1,0 +1,21 @@
+"""Evaluate a policy ``Rule`` (all / any / not / signal) against signal results."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..policy.models import Rule
+from ..signals.base import SignalResult
+
+
+def evaluate_rule(rule: Rule, results: Mapping[str, SignalResult]) -> bool:
+    """True when the rule holds; a signal with no result (not computed, failed) is false."""
+    if rule.signal is not None:
+        result = results.get(rule.signal)
+        return bool(result and result.matched)
+    if rule.all is not None:
+        return all(evaluate_rule(r, results) for r in rule.all)
+    if rule.any is not None:
+        return any(evaluate_rule(r, results) for r in rule.any)
+    assert rule.not_ is not None
+    return not evaluate_rule(rule.not_, results)

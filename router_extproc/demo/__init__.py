@@ -1,0 +1,1 @@
+"""Demo stack: OpenAI-compatible echo backends, and Envoy + router + backends on loopback."""

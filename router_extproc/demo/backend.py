@@ -1,0 +1,138 @@
+"""A small OpenAI-compatible backend that says who served and what it received.
+
+Stands in for the LLM servers (the one thing that cannot run here). Answers
+``/v1/chat/completions`` and ``/v1/completions`` as JSON or, with ``stream: true``, as
+Server-Sent Events ending in a ``usage`` chunk and ``[DONE]``; ``GET /v1/models`` and
+anything else get a small JSON answer. Nagle is off (else +40 ms per response).
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: BackendServer
+
+    def setup(self) -> None:
+        super().setup()
+        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet by default
+        pass
+
+    def _send_json(self, status: int, payload: dict[str, Any]) -> None:
+        data = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(data)))
+        self.send_header("x-backend", self.server.name)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self) -> None:  # noqa: N802
+        self._send_json(200, {"object": "list", "backend": self.server.name, "path": self.path, "data": []})
+
+    def do_POST(self) -> None:  # noqa: N802
+        length = int(self.headers.get("content-length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError:
+            self._send_json(400, {"error": {"message": "backend got invalid JSON", "type": "invalid_request_error"}})
+            return
+        received = {
+            "backend": self.server.name,
+            "model": body.get("model"),
+            "bytes": len(raw),
+            "selected_model_header": self.headers.get("x-selected-model"),
+            "path": self.path,
+        }
+        self.server.record(received | {"body": body, "headers": dict(self.headers.items())})
+        text = f"[{self.server.name}] served model={body.get('model')}"
+        usage = {"prompt_tokens": max(1, len(raw) // 4), "completion_tokens": 7, "total_tokens": max(1, len(raw) // 4) + 7}
+        if body.get("stream") is True:
+            self._stream(body, text, usage, received)
+        else:
+            choice: dict[str, Any]
+            if self.path.startswith("/v1/completions"):
+                choice = {"index": 0, "text": text, "finish_reason": "stop"}
+                obj = "text_completion"
+            else:
+                choice = {"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}
+                obj = "chat.completion"
+            self._send_json(
+                200,
+                {
+                    "id": f"cmpl-{uuid.uuid4().hex[:12]}",
+                    "object": obj,
+                    "created": int(time.time()),
+                    "model": body.get("model"),
+                    "choices": [choice],
+                    "usage": usage,
+                    "received": received,
+                },
+            )
+
+    def _stream(self, body: dict[str, Any], text: str, usage: dict[str, int], received: dict[str, Any]) -> None:
+        self.send_response(200)
+        self.send_header("content-type", "text/event-stream")
+        self.send_header("cache-control", "no-cache")
+        self.send_header("transfer-encoding", "chunked")
+        self.send_header("x-backend", self.server.name)
+        self.end_headers()
+        cid = f"chatcmpl-{uuid.uuid4().hex[:12]}"
+        base = {"id": cid, "object": "chat.completion.chunk", "created": int(time.time()), "model": body.get("model")}
+        chunks: list[dict[str, Any]] = [base | {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}]
+        chunks += [base | {"choices": [{"index": 0, "delta": {"content": word + " "}}]} for word in text.split()]
+        chunks.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "received": received})
+        chunks.append(base | {"choices": [], "usage": usage})
+        for chunk in chunks:
+            self._write_chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
+        self._write_chunk(b"data: [DONE]\n\n")
+        self.wfile.write(b"0\r\n\r\n")
+
+    def _write_chunk(self, data: bytes) -> None:
+        self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+        self.wfile.flush()
+
+
+class BackendServer(ThreadingHTTPServer):
+    """One demo model server; ``requests`` keeps what it received (for tests)."""
+
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def __init__(self, name: str, host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__((host, port), _Handler)
+        self.name = name
+        self.requests: list[dict[str, Any]] = []
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def record(self, item: dict[str, Any]) -> None:
+        with self._lock:
+            self.requests.append(item)
+            del self.requests[:-100]
+
+    def start(self) -> BackendServer:
+        self._thread = threading.Thread(target=self.serve_forever, name=f"backend-{self.name}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.shutdown()
+        self.server_close()
+        if self._thread:
+            self._thread.join(timeout=5)

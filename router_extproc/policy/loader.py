@@ -1,0 +1,44 @@
+"""Load a policy YAML file into a validated ``Policy`` with errors that name the field."""
+
+from __future__ import annotations
+
+import pathlib
+
+import yaml
+from pydantic import ValidationError
+
+from .models import Policy
+
+
+class PolicyError(ValueError):
+    """A policy that cannot be used; the message names the file, the field and the problem."""
+
+
+def _format_validation(source: str, exc: ValidationError) -> str:
+    lines = [f"{source}: invalid policy ({exc.error_count()} error(s))"]
+    for error in exc.errors():
+        where = ".".join(str(p) for p in error["loc"]) or "(top level)"
+        lines.append(f"  - {where}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def parse_policy(text: str, source: str = "<policy>") -> Policy:
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise PolicyError(f"{source}: not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise PolicyError(f"{source}: a policy must be a YAML mapping, got {type(data).__name__}")
+    try:
+        return Policy.model_validate(data)
+    except ValidationError as exc:
+        raise PolicyError(_format_validation(source, exc)) from None
+
+
+def load_policy(path: str | pathlib.Path) -> Policy:
+    path = pathlib.Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise PolicyError(f"{path}: cannot read policy: {exc}") from None
+    return parse_policy(text, str(path))

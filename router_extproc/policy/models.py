@@ -1,0 +1,190 @@
+"""Pydantic models of the policy file: validation, defaults and (later) the JSON schema.
+
+A policy names the models (price, privacy tier, capabilities, upstream), the signals to
+compute, and the decisions that turn signals into a model. Cross-references (a decision's
+model, a rule's signal, the default model) are checked here, so a loaded policy is
+consistent by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
+"""Model names travel in ``x-selected-model`` and Envoy cluster names: keep them plain."""
+
+Capability = Literal["chat", "completions", "vision", "audio", "tools", "reasoning", "long_context"]
+
+
+class StrictModel(BaseModel):
+    """Unknown keys are errors: a typo in a policy must not silently do nothing."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Cost(StrictModel):
+    """Price in USD per million tokens, as providers publish it."""
+
+    input_per_1m: float = Field(ge=0)
+    output_per_1m: float = Field(ge=0)
+
+
+class Upstream(StrictModel):
+    """Where Envoy sends this model's traffic (rendered into an Envoy cluster)."""
+
+    host: str = "127.0.0.1"
+    port: int = Field(ge=1, le=65535)
+    tls: bool = False
+
+
+class ModelSpec(StrictModel):
+    provider_model_id: str = Field(min_length=1, description="The id the upstream expects in the body's 'model'.")
+    cost: Cost
+    privacy: Literal["local", "external"] = Field(
+        description="'local' models run inside the trust boundary; private prompts never go to 'external' ones."
+    )
+    capabilities: frozenset[Capability] = frozenset({"chat", "completions"})
+    context_window: int = Field(default=8192, ge=256, description="Maximum prompt + completion tokens.")
+    upstream: Upstream | None = None
+
+
+class KeywordSignal(StrictModel):
+    """Matches when the text contains any of ``any``, all of ``all``, or one of ``regex``."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    any: list[str] = []
+    all: list[str] = []
+    regex: list[str] = []
+    case_sensitive: bool = False
+    scope: Literal["last_user", "user", "conversation"] = "user"
+
+    @field_validator("regex")
+    @classmethod
+    def _regexes_compile(cls, patterns: list[str]) -> list[str]:
+        for pattern in patterns:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+        return patterns
+
+    @model_validator(mode="after")
+    def _not_empty(self) -> KeywordSignal:
+        if not (self.any or self.all or self.regex):
+            raise ValueError("a keyword signal needs at least one of 'any', 'all' or 'regex'")
+        return self
+
+
+class ContextLengthSignal(StrictModel):
+    """Matches when the estimated prompt tokens fall in [min_tokens, max_tokens]."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    min_tokens: int = Field(default=0, ge=0)
+    max_tokens: int | None = Field(default=None, ge=0)
+
+
+class Signals(StrictModel):
+    keyword: list[KeywordSignal] = []
+    context_length: list[ContextLengthSignal] = []
+
+    def names(self) -> set[str]:
+        """References as rules write them: ``kind:name``."""
+        return {f"{kind}:{s.name}" for kind in type(self).model_fields for s in getattr(self, kind)}
+
+
+class Rule(StrictModel):
+    """A boolean expression over signals: exactly one of all / any / not / signal."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    all: list[Rule] | None = None
+    any: list[Rule] | None = None
+    not_: Rule | None = Field(default=None, alias="not")
+    signal: str | None = Field(default=None, description="A signal reference 'kind:name'; true when it matched.")
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Rule:
+        present = [k for k in ("all", "any", "not_", "signal") if getattr(self, k) is not None]
+        if len(present) != 1:
+            raise ValueError("a rule needs exactly one of 'all', 'any', 'not' or 'signal'")
+        if self.all == [] or self.any == []:
+            raise ValueError("'all' and 'any' need at least one rule")
+        return self
+
+    def signal_refs(self) -> set[str]:
+        if self.signal is not None:
+            return {self.signal}
+        children = self.all or self.any or ([self.not_] if self.not_ else [])
+        return set().union(*(child.signal_refs() for child in children))
+
+
+class Decision(StrictModel):
+    """When ``when`` holds, route to ``model``. Highest priority first; ties keep file order."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
+    description: str = ""
+    priority: int = 0
+    when: Rule
+    model: str
+
+
+class Limits(StrictModel):
+    max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Larger bodies get a 413.")
+
+
+class Policy(StrictModel):
+    version: Literal[1] = 1
+    name: str = Field(min_length=1)
+    description: str = ""
+    auto_model_names: list[str] = Field(default=["auto"], min_length=1, description="Model ids that ask the router to choose.")
+    default_model: str = Field(description="Used when no decision matches; also Envoy's default route, so it must be local.")
+    models: dict[str, ModelSpec] = Field(min_length=1)
+    signals: Signals = Signals()
+    decisions: list[Decision] = []
+    limits: Limits = Limits()
+
+    @field_validator("models")
+    @classmethod
+    def _model_names(cls, models: dict[str, ModelSpec]) -> dict[str, ModelSpec]:
+        for name in models:
+            if not re.match(MODEL_NAME, name):
+                raise ValueError(f"model name {name!r} must match {MODEL_NAME}")
+        return models
+
+    @model_validator(mode="after")
+    def _references(self) -> Policy:
+        if self.default_model not in self.models:
+            raise ValueError(f"default_model {self.default_model!r} is not one of models {sorted(self.models)}")
+        if self.models[self.default_model].privacy != "local":
+            raise ValueError(
+                f"default_model {self.default_model!r} must have privacy 'local': it is also where Envoy "
+                "sends traffic when the router is down"
+            )
+        clash = set(self.auto_model_names) & set(self.models)
+        if clash:
+            raise ValueError(f"auto_model_names {sorted(clash)} clash with model names")
+        known_signals = self.signals.names()
+        seen: set[str] = set()
+        for decision in self.decisions:
+            if decision.name in seen:
+                raise ValueError(f"decision name {decision.name!r} is used twice")
+            seen.add(decision.name)
+            if decision.model not in self.models:
+                raise ValueError(f"decision {decision.name!r}: model {decision.model!r} is not one of models")
+            for ref in sorted(decision.when.signal_refs() - known_signals):
+                raise ValueError(
+                    f"decision {decision.name!r}: signal {ref!r} is not defined (known: {sorted(known_signals)})"
+                )
+        return self
+
+    def model_for_id(self, requested: str) -> str | None:
+        """The policy's model name for a client's ``model`` (a name or a provider id)."""
+        if requested in self.models:
+            return requested
+        for name, spec in self.models.items():
+            if spec.provider_model_id == requested:
+                return name
+        return None
