@@ -8,6 +8,7 @@ fields it does not use, which travel to the upstream unchanged.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Literal
@@ -23,6 +24,9 @@ _ENDPOINTS: dict[str, Endpoint] = {
     "/v1/completions": "completions",
 }
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
+_LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
+"""orjson turns integers beyond 64 bits into floats; bodies with long digit runs take the
+exact (slower) stdlib path so a re-serialized body never changes a number."""
 _MEDIA_PART_TYPES = {"image_url": "image", "input_image": "image", "input_audio": "audio", "file": "file"}
 
 
@@ -75,7 +79,10 @@ class ParsedRequest:
     def serialize(body: dict[str, Any]) -> bytes:
         """A (rewritten) body as canonical JSON: duplicate keys and odd spacing are gone, so
         the upstream parses exactly what the router parsed."""
-        return orjson.dumps(body)
+        try:
+            return orjson.dumps(body)
+        except TypeError:  # integers beyond 64 bits, kept exact by the stdlib parser
+            return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def decode_json(raw: bytes) -> Any:
@@ -83,19 +90,21 @@ def decode_json(raw: bytes) -> Any:
     if not raw.strip():
         raise bad_request("Request body is empty; expected a JSON object.", code="missing_body")
     try:
+        if _LONG_DIGIT_RUN.search(raw):
+            raise orjson.JSONDecodeError("long number: exact parse", "", 0)
         return orjson.loads(raw)
-    except orjson.JSONDecodeError as fast_error:
-        try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError as exc:
-            raise bad_request(
-                f"Request body is not valid UTF-8 (byte {exc.start}).", code="invalid_encoding"
-            ) from None
-        try:
-            # orjson refuses integers beyond 64 bits that JSON itself allows.
-            return json.loads(text)
-        except (json.JSONDecodeError, RecursionError):
-            raise bad_request(f"Request body is not valid JSON: {fast_error}.", code="invalid_json") from None
+    except orjson.JSONDecodeError:
+        pass
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise bad_request(f"Request body is not valid UTF-8 (byte {exc.start}).", code="invalid_encoding") from None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise bad_request(f"Request body is not valid JSON: {exc}.", code="invalid_json") from None
+    except RecursionError:
+        raise bad_request("Request body is nested too deeply.", code="invalid_json") from None
 
 
 def parse_request(endpoint: Endpoint, raw: bytes) -> ParsedRequest:

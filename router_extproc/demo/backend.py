@@ -55,7 +55,7 @@ class _Handler(BaseHTTPRequestHandler):
             "selected_model_header": self.headers.get("x-selected-model"),
             "path": self.path,
         }
-        self.server.record(received | {"body": body, "headers": dict(self.headers.items())})
+        self.server.record(received | {"body": body, "headers": {k.lower(): v for k, v in self.headers.items()}})
         text = f"[{self.server.name}] served model={body.get('model')}"
         usage = {"prompt_tokens": max(1, len(raw) // 4), "completion_tokens": 7, "total_tokens": max(1, len(raw) // 4) + 7}
         if body.get("stream") is True:

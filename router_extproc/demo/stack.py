@@ -161,6 +161,7 @@ def running_stack(
     envoy_options: Mapping[str, object] | None = None,
     start_router: bool = True,
     log_dir: pathlib.Path | None = None,
+    listener_port: int | None = None,
 ) -> Iterator[Stack]:
     """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
     policy = load_policy(policy_path)
@@ -176,7 +177,7 @@ def running_stack(
             router = RouterProcess(policy_path, log_path=logs / "router.log")
             if start_router:
                 router.start()
-            ports = EnvoyPorts(listener=free_port(), admin=free_port(), router=router.port)
+            ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port)
             options = EnvoyOptions(
                 upstream_overrides={n: ("127.0.0.1", b.port) for n, b in backends.items()},
                 **dict(envoy_options or {}),

@@ -1,0 +1,36 @@
+# Two set-up commands on a fresh machine: `make run` (the demo stack) and `make test`.
+# Both create .venv and install the project with its dev extras on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+
+.PHONY: install run test test-fast proto envoy-config bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+
+run: install  ## Envoy + router + demo backends on loopback, with example requests
+	$(PY) -m router_extproc demo
+
+test: install  ## the whole test suite, end-to-end tests with the real Envoy included
+	$(PY) -m pytest -q
+
+test-fast: install  ## everything but the end-to-end tests
+	$(PY) -m pytest -q -m "not e2e"
+
+proto: install  ## regenerate router_extproc/pb from proto/
+	$(PY) proto/generate.py
+
+envoy-config: install  ## re-render envoy/envoy.yaml from policies/default.yaml
+	$(PY) -m router_extproc render-envoy --policy policies/default.yaml -o envoy/envoy.yaml
+
+bench: install  ## router overhead through Envoy (prints a table)
+	$(PY) bench/overhead.py
+
+clean:
+	rm -rf $(VENV) out .pytest_cache

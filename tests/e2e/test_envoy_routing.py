@@ -1,0 +1,164 @@
+"""End to end through the real Envoy binary, the router process and demo backends."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import pytest
+
+from router_extproc.demo.stack import running_stack
+from tests.helpers import chat, http_request
+
+pytestmark = pytest.mark.e2e
+
+CHAT = "/v1/chat/completions"
+
+
+@pytest.mark.parametrize(
+    ("prompt", "model", "decision"),
+    [
+        ("hi there, how are you?", "small", "default"),
+        ("Why does my python script raise KeyError?", "large", "code"),
+        ("Prove that the square root of 2 is irrational.", "frontier", "hard-reasoning"),
+        ("summarise this: " + "lorem ipsum dolor " * 6000, "frontier", "long-context"),
+    ],
+)
+def test_auto_prompt_is_routed_to_each_model(stack, prompt: str, model: str, decision: str) -> None:
+    reply = http_request(stack.url + CHAT, body=chat(prompt))
+    assert reply.status == 200, reply.body
+    assert reply.headers["x-backend"] == model
+    assert reply.headers["x-router-model"] == model
+    assert reply.headers["x-router-decision"] == decision
+    received = reply.json()["received"]
+    assert received["model"] == stack.policy.models[model].provider_model_id
+    assert received["selected_model_header"] == model
+
+
+def test_completions_endpoint_is_routed(stack) -> None:
+    reply = http_request(stack.url + "/v1/completions", body={"model": "auto", "prompt": "def fib(n): in python"})
+    assert reply.status == 200
+    assert reply.headers["x-backend"] == "large"
+    assert reply.json()["object"] == "text_completion"
+
+
+@pytest.mark.parametrize("requested", ["frontier", "gpt-5", "small"])
+def test_explicit_model_passes_through(stack, requested: str) -> None:
+    reply = http_request(stack.url + CHAT, body=chat("python code please", model=requested))
+    name = stack.policy.model_for_id(requested)
+    assert reply.status == 200
+    assert reply.headers["x-backend"] == name
+    assert reply.headers["x-router-decision"] == "explicit"
+    assert reply.json()["received"]["model"] == stack.policy.models[name].provider_model_id
+
+
+def test_spoofed_selected_model_header_is_ignored(stack) -> None:
+    reply = http_request(stack.url + CHAT, body=chat("hello"), headers={"x-selected-model": "frontier"})
+    assert reply.headers["x-backend"] == "small"
+    # and on a path the router does not touch, the spoofed header cannot pick a route either
+    models = http_request(stack.url + "/v1/models", method="GET", headers={"x-selected-model": "frontier"})
+    assert models.status == 200 and models.headers["x-backend"] == "small"
+
+
+def test_get_passes_through_to_default_route(stack) -> None:
+    reply = http_request(stack.url + "/v1/models", method="GET")
+    assert reply.status == 200
+    assert reply.json()["path"] == "/v1/models"
+    assert "x-router-decision" not in reply.headers
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{not json", 400, "invalid_json"),
+        (b'{"model": "auto"}', 400, "missing_messages"),
+        (b'{"model": "auto", "messages": [{"role": "user", "content": "caf\xe9"}]}', 400, "invalid_encoding"),
+        (json.dumps(chat(model="gpt-9")).encode(), 404, "model_not_found"),
+        (b"", 400, "missing_body"),
+    ],
+)
+def test_bad_input_gets_status_and_openai_json(stack, body: bytes, status: int, code: str) -> None:
+    reply = http_request(stack.url + CHAT, body=body)
+    assert reply.status == status
+    assert reply.headers["content-type"] == "application/json"
+    error = reply.json()["error"]
+    assert error["code"] == code and error["message"] and error["type"] == "invalid_request_error"
+
+
+def test_bad_input_for_streaming_client_is_sse(stack) -> None:
+    reply = http_request(stack.url + CHAT, body=chat(model="gpt-9", stream=True))
+    assert reply.status == 404
+    assert reply.headers["content-type"] == "text/event-stream"
+    events = [e for e in reply.body.decode().split("\n\n") if e]
+    assert json.loads(events[0].removeprefix("data: "))["error"]["code"] == "model_not_found"
+    assert events[-1] == "data: [DONE]"
+
+
+def test_too_large_body_is_413_from_router(stack) -> None:
+    limit = stack.policy.limits.max_body_bytes
+    body = json.dumps(chat("a" * (limit + 10))).encode()
+    reply = http_request(stack.url + CHAT, body=body)
+    assert reply.status == 413
+    assert reply.json()["error"]["code"] == "request_too_large"
+    assert str(limit) in reply.json()["error"]["message"]
+
+
+def test_chunked_body_beyond_envoy_buffer_is_openai_shaped_413(stack) -> None:
+    chunk = b"x" * (1024 * 1024)
+    conn = http.client.HTTPConnection("127.0.0.1", stack.listener_port, timeout=30)
+    try:
+        conn.request("POST", CHAT, body=iter([chunk] * 20), headers={"content-type": "application/json"},
+                     encode_chunked=True)
+        reply = conn.getresponse()
+        status, content_type, payload = reply.status, reply.getheader("content-type"), reply.read()
+    except (BrokenPipeError, ConnectionResetError):
+        pytest.skip("Envoy closed the connection before the reply could be read")
+    finally:
+        conn.close()
+    assert status == 413
+    assert content_type == "application/json"
+    assert json.loads(payload)["error"]["code"] == "request_too_large"
+
+
+def test_two_mib_body_is_routed_intact(stack) -> None:
+    text = "python " + "z" * (2 * 1024 * 1024)
+    body = chat(text, temperature=0.5, metadata={"k": "v"})
+    reply = http_request(stack.url + CHAT, body=body)
+    assert reply.status == 200
+    assert (reply.headers["x-backend"], reply.headers["x-router-decision"]) == ("frontier", "long-context")
+    received = stack.backends["frontier"].requests[-1]
+    assert received["body"]["messages"][0]["content"] == text
+    assert received["body"]["metadata"] == {"k": "v"}
+    assert received["body"]["model"] == "gpt-5"
+    assert int(received["headers"]["content-length"]) == received["bytes"]
+
+
+def test_streaming_response_passes_through_intact(stack) -> None:
+    reply = http_request(stack.url + CHAT, body=chat("hello", stream=True, stream_options={"include_usage": True}))
+    assert reply.status == 200
+    assert reply.headers["content-type"] == "text/event-stream"
+    assert reply.headers["x-router-model"] == "small"
+    events = [e.removeprefix("data: ") for e in reply.body.decode().split("\n\n") if e]
+    assert events[-1] == "[DONE]"
+    chunks = [json.loads(e) for e in events[:-1]]
+    assert chunks[-1]["usage"]["completion_tokens"] == 7
+    text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
+    assert text.strip() == "[small] served model=qwen3-8b"
+
+
+def test_router_down_fails_open_to_the_local_default_route(default_policy_path, tmp_path) -> None:
+    with running_stack(default_policy_path, start_router=False, log_dir=tmp_path) as down:
+        reply = http_request(down.url + CHAT, body=chat("python code please", model="frontier"))
+        assert reply.status == 200
+        assert reply.headers["x-backend"] == "small"  # the policy's local default, never 'frontier'
+        assert down.policy.models["small"].privacy == "local"
+        assert "x-router-decision" not in reply.headers
+
+
+def test_router_down_fail_closed_is_openai_shaped_500(default_policy_path, tmp_path) -> None:
+    with running_stack(default_policy_path, start_router=False, log_dir=tmp_path,
+                       envoy_options={"failure_mode_allow": False}) as down:
+        reply = http_request(down.url + CHAT, body=chat("hello"))
+        assert reply.status == 500
+        error = reply.json()["error"]
+        assert error["type"] == "server_error" and error["code"] == "gateway_error"

@@ -1,0 +1,63 @@
+"""Small helpers shared by tests: HTTP calls through Envoy and ProcessingRequest builders."""
+
+from __future__ import annotations
+
+import http.client
+import json
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from router_extproc.pb.envoy.config.core.v3 import base_pb2
+from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+
+
+@dataclass
+class Reply:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+
+def http_request(url: str, method: str = "POST", body: bytes | dict | None = None,
+                 headers: dict[str, str] | None = None, timeout: float = 30) -> Reply:
+    parts = urlsplit(url)
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    try:
+        all_headers = {"content-type": "application/json", **(headers or {})}
+        conn.request(method, parts.path or "/", body=data, headers=all_headers)
+        reply = conn.getresponse()
+        return Reply(reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read())
+    finally:
+        conn.close()
+
+
+def chat(content: str = "hello", model: str = "auto", **extra: Any) -> dict[str, Any]:
+    return {"model": model, "messages": [{"role": "user", "content": content}], **extra}
+
+
+def header_map(values: dict[str, str]) -> base_pb2.HeaderMap:
+    return base_pb2.HeaderMap(headers=[base_pb2.HeaderValue(key=k, raw_value=v.encode()) for k, v in values.items()])
+
+
+def request_headers_msg(method: str = "POST", path: str = "/v1/chat/completions", end_of_stream: bool = False,
+                        **extra: str) -> pb.ProcessingRequest:
+    values = {":method": method, ":path": path, ":authority": "llm", "x-request-id": "test-1", **extra}
+    return pb.ProcessingRequest(request_headers=pb.HttpHeaders(headers=header_map(values), end_of_stream=end_of_stream))
+
+
+def request_body_msg(body: bytes | dict) -> pb.ProcessingRequest:
+    data = json.dumps(body).encode() if isinstance(body, dict) else body
+    return pb.ProcessingRequest(request_body=pb.HttpBody(body=data, end_of_stream=True))
+
+
+def response_headers_msg(status: str = "200") -> pb.ProcessingRequest:
+    return pb.ProcessingRequest(response_headers=pb.HttpHeaders(headers=header_map({":status": status})))
+
+
+def set_headers(mutation: pb.HeaderMutation) -> dict[str, str]:
+    return {o.header.key: o.header.raw_value.decode() for o in mutation.set_headers}

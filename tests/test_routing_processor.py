@@ -1,0 +1,152 @@
+"""The servicer driven by real ProcessingRequest messages over an in-process gRPC stream:
+these messages in, these messages out."""
+
+from __future__ import annotations
+
+import json
+
+import grpc
+import pytest
+
+from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
+from router_extproc.responses import ProcessingMode
+from router_extproc.router import Router, RouterState
+from router_extproc.server import RouterServer, ServerSettings
+from tests.helpers import (
+    chat,
+    request_body_msg,
+    request_headers_msg,
+    response_headers_msg,
+    set_headers,
+)
+
+
+@pytest.fixture
+async def stub(default_router: Router):
+    server = RouterServer(ServerSettings(port=0, grace_seconds=1), RouterState(default_router))
+    await server.start()
+    channel = grpc.aio.insecure_channel(f"127.0.0.1:{server.bound_port}")
+    yield pb_grpc.ExternalProcessorStub(channel)
+    await channel.close()
+    await server.stop()
+
+
+async def _exchange(stub, *messages: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
+    call = stub.Process()
+    replies = []
+    for message in messages:
+        await call.write(message)
+        replies.append(await call.read())
+    await call.done_writing()
+    return replies
+
+
+async def test_auto_request_is_routed_with_body_rewrite(stub) -> None:
+    headers, body, response = await _exchange(
+        stub,
+        request_headers_msg(),
+        request_body_msg(chat("please fix this python function", temperature=0.2)),
+        response_headers_msg(),
+    )
+    assert headers.WhichOneof("response") == "request_headers"
+    assert not headers.request_headers.response.HasField("header_mutation")
+    common = body.request_body.response
+    assert common.clear_route_cache is True
+    mutated = set_headers(common.header_mutation)
+    new_body = json.loads(common.body_mutation.body)
+    assert mutated["x-selected-model"] == "large"
+    assert mutated["content-length"] == str(len(common.body_mutation.body))
+    assert new_body["model"] == "qwen3-235b-a22b"
+    assert new_body["temperature"] == 0.2
+    assert set_headers(response.response_headers.response.header_mutation) == {
+        "x-router-decision": "code",
+        "x-router-model": "large",
+        "x-router-reason": "rule",
+    }
+
+
+async def test_explicit_model_and_provider_id_pass_through(stub) -> None:
+    for requested in ("frontier", "gpt-5"):
+        _, body = await _exchange(stub, request_headers_msg(), request_body_msg(chat("hi", model=requested)))
+        common = body.request_body.response
+        assert set_headers(common.header_mutation)["x-selected-model"] == "frontier"
+        assert json.loads(common.body_mutation.body)["model"] == "gpt-5"
+
+
+async def test_get_is_answered_at_headers_and_switched_to_pass_through(stub) -> None:
+    (reply,) = await _exchange(stub, request_headers_msg("GET", "/v1/models", end_of_stream=True))
+    assert reply.WhichOneof("response") == "request_headers"
+    assert reply.mode_override.request_body_mode == ProcessingMode.NONE
+    assert reply.mode_override.response_header_mode == ProcessingMode.SKIP
+
+
+async def test_other_post_paths_pass_through_untouched(stub) -> None:
+    headers, body = await _exchange(
+        stub, request_headers_msg("POST", "/v1/embeddings"), request_body_msg({"model": "x", "input": "y"})
+    )
+    assert headers.mode_override.request_body_mode == ProcessingMode.NONE
+    assert body.request_body.response == pb.CommonResponse()
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "code"),
+    [
+        (b"{oops", 400, "invalid_json"),
+        (b'{"model": "auto", "messages": [{"role": "user", "content": "\xff"}]}', 400, "invalid_encoding"),
+        ({"model": "auto"}, 400, "missing_messages"),
+        ({"model": "gpt-unknown", "messages": [{"role": "user", "content": "x"}]}, 404, "model_not_found"),
+    ],
+)
+async def test_bad_bodies_get_openai_errors_and_the_stream_stays_usable(stub, body, status: int, code: str) -> None:
+    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(body))
+    immediate = reply.immediate_response
+    assert immediate.status.code == status
+    assert json.loads(immediate.body)["error"]["code"] == code
+    assert set_headers(immediate.headers)["content-type"] == "application/json"
+    # the server is still healthy: a good request on a new stream routes
+    _, ok = await _exchange(stub, request_headers_msg(), request_body_msg(chat("hello")))
+    assert set_headers(ok.request_body.response.header_mutation)["x-selected-model"] == "small"
+
+
+async def test_streaming_client_gets_sse_framed_error(stub) -> None:
+    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat(model="nope", stream=True)))
+    immediate = reply.immediate_response
+    assert immediate.status.code == 404
+    assert set_headers(immediate.headers)["content-type"] == "text/event-stream"
+    assert immediate.body.startswith(b"data: {") and immediate.body.endswith(b"data: [DONE]\n\n")
+
+
+async def test_too_large_by_content_length_is_refused_at_headers(stub, default_router: Router) -> None:
+    limit = default_router.max_body_bytes
+    (reply,) = await _exchange(stub, request_headers_msg(**{"content-length": str(limit + 1)}))
+    assert reply.immediate_response.status.code == 413
+    assert json.loads(reply.immediate_response.body)["error"]["code"] == "request_too_large"
+
+
+async def test_post_without_body_is_400(stub) -> None:
+    (reply,) = await _exchange(stub, request_headers_msg(end_of_stream=True))
+    assert reply.immediate_response.status.code == 400
+
+
+async def test_large_body_parsed_off_loop_is_routed(stub) -> None:
+    big = chat("word " * 300_000)  # ~1.5 MB, parsed in a worker thread
+    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(big))
+    assert set_headers(reply.request_body.response.header_mutation)["x-selected-model"] == "frontier"
+
+
+async def test_router_error_falls_back_to_default_model(stub, default_router: Router, monkeypatch) -> None:
+    def explode(request):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(default_router, "route", explode)
+    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
+    assert set_headers(reply.request_body.response.header_mutation)["x-selected-model"] == "small"
+
+
+async def test_observability_mode_gets_no_answer(default_router: Router) -> None:
+    from router_extproc.routing_processor import RoutingProcessor
+
+    message = request_headers_msg()
+    message.observability_mode = True
+    assert await RoutingProcessor(default_router).process(message) is None
