@@ -79,6 +79,30 @@ def _cmd_demo(args: argparse.Namespace) -> int:
     return run_demo(pathlib.Path(args.policy), once=args.once)
 
 
+def _cmd_train(args: argparse.Namespace) -> int:
+    data_dir = pathlib.Path(args.data)
+    if not data_dir.is_dir():
+        print(f"data directory {data_dir} not found (pass --data ../shared/data)", file=sys.stderr)
+        return 2
+    if args.head == "static":
+        from .training.distill import distill
+
+        distill(data_dir)
+    elif args.head == "domain":
+        from .training.train_domain import train
+
+        train(data_dir, args.version)
+    elif args.head == "jailbreak":
+        from .training.train_jailbreak import train
+
+        train(data_dir, args.version)
+    elif args.head == "difficulty":
+        from .training.train_difficulty import train
+
+        train(data_dir, args.version)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="router-extproc", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -105,6 +129,14 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
+
+    from .training.data import DEFAULT_DATA_DIR
+
+    train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
+    train.add_argument("head", choices=["static", "domain", "jailbreak", "difficulty"])
+    train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
+    train.add_argument("--version", default="v1")
+    train.set_defaults(func=_cmd_train)
 
     demo = sub.add_parser("demo", help="Envoy + router + demo backends on loopback, with example requests")
     demo.add_argument("--policy", default=str(DEFAULT_POLICY))

@@ -2,26 +2,36 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Protocol
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..openai_request import ParsedRequest
+if TYPE_CHECKING:
+    from .view import RequestView
 
 
 @dataclass(frozen=True)
 class SignalResult:
-    """What a signal found: ``matched`` for rules, a score and confidence for thresholds."""
+    """What a signal found.
+
+    ``matched`` is what a bare ``{signal: ref}`` rule tests; ``score`` what ``gte``/``lte``
+    compare; ``labels`` what ``is`` tests (a domain, PII types, media kinds, a language).
+    ``confidence`` says how sure the signal is of its label (a probability for heads).
+    ``error`` is set when the signal failed and its result is the policy's ``on_error`` choice.
+    """
 
     ref: str
     matched: bool
     score: float = 0.0
     confidence: float = 1.0
-    label: str | None = None
+    labels: frozenset[str] = frozenset()
+    details: dict[str, Any] | None = field(default=None, compare=False)
+    latency_ms: float = 0.0
+    error: str | None = None
 
 
 class Signal(Protocol):
-    """A named fact about a request; ``ref`` is ``kind:name`` as rules write it."""
+    """A named fact about a request; ``ref`` is how rules name it (``domain``, ``keyword:code``)."""
 
     ref: str
 
-    def evaluate(self, request: ParsedRequest) -> SignalResult: ...
+    def evaluate(self, view: RequestView) -> SignalResult: ...

@@ -1,21 +1,10 @@
-"""Context length: how many tokens the prompt takes, against policy bounds."""
+"""Context length: prompt tokens counted by the encoder's tokenizer, against policy bounds."""
 
 from __future__ import annotations
 
-from ..openai_request import ParsedRequest
 from ..policy.models import ContextLengthSignal
 from .base import SignalResult
-
-CHARS_PER_TOKEN = 4
-"""Estimate for English BPE/WordPiece vocabularies, used until the encoder's tokenizer counts."""
-
-PER_MESSAGE_OVERHEAD = 4
-"""Tokens a chat template adds per turn (role markers, separators)."""
-
-
-def estimate_prompt_tokens(request: ParsedRequest) -> int:
-    chars = sum(len(m.text) for m in request.messages)
-    return -(-chars // CHARS_PER_TOKEN) + PER_MESSAGE_OVERHEAD * len(request.messages)
+from .view import RequestView
 
 
 class ContextLengthRange:
@@ -24,7 +13,7 @@ class ContextLengthRange:
         self._min = spec.min_tokens
         self._max = spec.max_tokens
 
-    def evaluate(self, request: ParsedRequest) -> SignalResult:
-        tokens = estimate_prompt_tokens(request)
+    def evaluate(self, view: RequestView) -> SignalResult:
+        tokens = view.prompt_tokens
         matched = tokens >= self._min and (self._max is None or tokens <= self._max)
-        return SignalResult(self.ref, matched, float(tokens), 1.0, None)
+        return SignalResult(self.ref, matched, float(tokens))

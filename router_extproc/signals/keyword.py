@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ..openai_request import ParsedRequest
 from ..policy.models import KeywordSignal
 from .base import SignalResult
 from .text_scope import text_in_scope
+from .view import RequestView
 
 
 class KeywordMatcher:
@@ -17,14 +17,13 @@ class KeywordMatcher:
         self.ref = f"keyword:{spec.name}"
         self._scope = spec.scope
         flags = 0 if spec.case_sensitive else re.IGNORECASE
-        fold = (lambda s: s) if spec.case_sensitive else str.casefold
-        self._fold = fold
-        self._any = [fold(k) for k in spec.any]
-        self._all = [fold(k) for k in spec.all]
+        self._fold = (lambda s: s) if spec.case_sensitive else str.casefold
+        self._any = [self._fold(k) for k in spec.any]
+        self._all = [self._fold(k) for k in spec.all]
         self._regex = [re.compile(p, flags) for p in spec.regex]
 
-    def evaluate(self, request: ParsedRequest) -> SignalResult:
-        raw = text_in_scope(request, self._scope)
+    def evaluate(self, view: RequestView) -> SignalResult:
+        raw = text_in_scope(view.request, self._scope)
         text = self._fold(raw)
         hit = next((k for k in self._any if k in text), None)
         if hit is None and self._all and all(k in text for k in self._all):
@@ -32,4 +31,5 @@ class KeywordMatcher:
         if hit is None:
             match = next((m for m in (r.search(raw) for r in self._regex) if m), None)
             hit = match.re.pattern if match else None
-        return SignalResult(self.ref, hit is not None, 1.0 if hit is not None else 0.0, 1.0, hit)
+        matched = hit is not None
+        return SignalResult(self.ref, matched, 1.0 if matched else 0.0, 1.0, frozenset({hit}) if matched else frozenset())

@@ -1,0 +1,1 @@
+"""Routing-quality metrics (RouteLLM's definitions) shared by training reports and ``eval``."""

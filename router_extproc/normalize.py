@@ -1,0 +1,78 @@
+"""Text normalisation against evasion, applied before any signal reads a prompt.
+
+Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes,
+s p a c e d letters, l33t substitutions and base64 blobs. ``normalize`` undoes those and
+reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import unicodedata
+from dataclasses import dataclass
+
+_INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
+_TAGS = re.compile("[\U000e0000-\U000e007f]+")
+# Cyrillic and Greek letters that render like Latin ones (the common confusables).
+_CONFUSABLES = str.maketrans(
+    "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
+    "aeopcyxijsdqwABEKMHOPCTXIJSabeikvoptuxABEZHIKMNOPTYX",
+)
+_SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
+_LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
+
+
+@dataclass(frozen=True)
+class Normalized:
+    text: str
+    tricks: frozenset[str]
+
+
+def _decode_base64(blob: str) -> str | None:
+    try:
+        raw = base64.b64decode(blob + "=" * (-len(blob) % 4), validate=True)
+        text = raw.decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    printable = sum(ch.isprintable() or ch.isspace() for ch in text)
+    return text if text and printable / len(text) > 0.9 and re.search(r"[A-Za-z]{3}", text) else None
+
+
+def normalize(text: str) -> Normalized:
+    tricks: set[str] = set()
+    hidden = _TAGS.findall(text)
+    if hidden:  # Unicode tag characters smuggle ASCII: decode them, they are what the model reads
+        tricks.add("unicode_tags")
+        text = _TAGS.sub(" ", text) + " " + " ".join(
+            "".join(chr(ord(ch) - 0xE0000) for ch in run if 0xE0020 <= ord(ch) <= 0xE007E) for run in hidden
+        )
+    nfkc = unicodedata.normalize("NFKC", text)
+    if nfkc != text:
+        tricks.add("compatibility_forms") if any(ord(c) > 0x2000 for c in text) else None
+        text = nfkc
+    stripped = _INVISIBLE.sub("", text)
+    if stripped != text:
+        tricks.add("invisible_characters")
+        text = stripped
+    mapped = text.translate(_CONFUSABLES)
+    if mapped != text and re.search(r"[A-Za-z]", text):
+        tricks.add("confusables")
+        text = mapped
+    collapsed = _SPACED.sub(lambda m: re.sub(r"[ .\-_*]", "", m.group(0)), text)
+    if collapsed != text:
+        tricks.add("spaced_letters")
+        text = collapsed
+    decoded = [d for d in (_decode_base64(b) for b in _BASE64.findall(text)) if d]
+    if decoded:
+        tricks.add("base64")
+        text = text + "\n" + "\n".join(decoded)
+    leet = _LEET_WORD.sub(lambda m: m.group(0).translate(_LEET) if sum(c in "013457@$" for c in m.group(0)) >= 2
+                          and sum(c.isalpha() for c in m.group(0)) >= 2 else m.group(0), text)
+    if leet != text:
+        tricks.add("leetspeak")
+        text = leet
+    return Normalized(text, frozenset(tricks))

@@ -1,0 +1,82 @@
+"""Difficulty: expected gain of the strong model, from the outcomes of the nearest training questions.
+
+See ``training/train_difficulty.py`` for why a similarity-weighted outcome memory and not a
+text head. The same memory yields each of its models' expected accuracy on the prompt, which
+``details['expected_accuracy']`` carries for strategies that weigh several models.
+"""
+
+from __future__ import annotations
+
+import json
+import pathlib
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+
+from ..features import HASH_DIM, TextFeatures
+from ..heads import FEATURE_VERSION, HEADS_DIR
+from .base import SignalResult
+from .view import RequestView
+
+
+@dataclass
+class OutcomeMemory:
+    matrix: sp.csr_matrix  # (rows, HASH_DIM), L2-normalised lexical vectors
+    outcomes: np.ndarray  # (rows, models) int8, -1 = no answer
+    models: list[str]
+    strong: str
+    weak: str
+    k: int
+    meta: dict
+
+    @classmethod
+    def load(cls, directory: pathlib.Path = HEADS_DIR) -> OutcomeMemory:
+        meta = json.loads((directory / "difficulty.json").read_text())
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise ValueError("difficulty memory was built with other features; retrain it")
+        with np.load(directory / "difficulty.npz") as data:
+            rows = len(data["indptr"]) - 1
+            matrix = sp.csr_matrix((data["values"].astype(np.float32), data["indices"], data["indptr"]),
+                                   shape=(rows, HASH_DIM))
+            outcomes = data["outcomes"]
+        return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta)
+
+    def expected_accuracy(self, features: TextFeatures) -> tuple[np.ndarray, float]:
+        """Per-model expected accuracy, and the similarity of the closest memory row."""
+        if not len(features.lexical_index):
+            return np.full(len(self.models), np.nan), 0.0
+        norm = float(np.linalg.norm(features.lexical_value)) or 1.0
+        # the matrix is stored feature-major (one row per feature): a query reads only its rows
+        sim = self.matrix[features.lexical_index].T @ (features.lexical_value / norm)
+        k = min(self.k, len(sim))
+        idx = np.argpartition(-sim, k - 1)[:k]
+        weight = sim[idx] ** 2
+        known = self.outcomes[idx] >= 0
+        w = weight[:, None] * known
+        acc = (w * np.where(known, self.outcomes[idx], 0)).sum(0) / np.maximum(w.sum(0), 1e-9)
+        return acc, float(sim[idx].max())
+
+
+class DifficultyEstimator:
+    ref = "difficulty"
+
+    def __init__(self, memory: OutcomeMemory, threshold: float, min_similarity: float) -> None:
+        self._memory = memory
+        self._threshold = threshold
+        self._min_similarity = min_similarity
+        self._s = memory.models.index(memory.strong)
+        self._w = memory.models.index(memory.weak)
+
+    def evaluate(self, view: RequestView) -> SignalResult:
+        accuracy, nearest = self._memory.expected_accuracy(view.last_user_features)
+        gain = float(accuracy[self._s] - accuracy[self._w]) if nearest > 0 else 0.0
+        return SignalResult(
+            self.ref,
+            gain >= self._threshold,
+            gain,
+            min(1.0, nearest / self._min_similarity) if self._min_similarity else 1.0,
+            frozenset(),
+            {"nearest_similarity": round(nearest, 3),
+             "expected_accuracy": dict(zip(self._memory.models, np.round(accuracy, 3).tolist(), strict=True))},
+        )

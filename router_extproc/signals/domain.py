@@ -1,0 +1,36 @@
+"""Domain: 14 MMLU-Pro categories + ``general``, from the trained head on the focus features."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..heads import LinearHead
+from .base import SignalResult
+from .view import RequestView
+
+DOMAIN_LABELS = (
+    "biology", "business", "chemistry", "computer science", "economics", "engineering", "general", "health",
+    "history", "law", "math", "other", "philosophy", "physics", "psychology",
+)
+
+
+class DomainClassifier:
+    ref = "domain"
+
+    def __init__(self, head: LinearHead, min_confidence: float) -> None:
+        self._head = head
+        self._min_confidence = min_confidence
+
+    def evaluate(self, view: RequestView) -> SignalResult:
+        probabilities = self._head.probabilities(view.focus)
+        order = np.argsort(-probabilities)[:3]
+        top = int(order[0])
+        confidence = float(probabilities[top])
+        return SignalResult(
+            self.ref,
+            confidence >= self._min_confidence,
+            confidence,
+            confidence,
+            frozenset({self._head.labels[top]}),
+            {"top": [[self._head.labels[int(i)], round(float(probabilities[i]), 3)] for i in order]},
+        )

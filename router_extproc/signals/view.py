@@ -1,0 +1,91 @@
+"""The per-request shared pass: normalise and tokenize each message once, embed lazily once.
+
+Long-prompt policy (documented in docs/signals.md):
+- every message is normalised (evasion tricks undone) and tokenized once, up to 4096 tokens
+  (head 3/4 and tail 1/4 kept beyond that); beyond the cut, tokens are estimated from chars;
+- ``focus`` (domain, difficulty, similarity): the last user turn (up to 192 tokens) and the
+  earlier user turns, most recent first, up to 256 tokens in all: the conversation, not only
+  the last message;
+- ``chunks`` (jailbreak): every message, concatenated, cut into 256-token chunks, at most 16
+  (head and tail kept): a signal that must read the whole text reads it chunk by chunk.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+import numpy as np
+
+from ..features import Featurizer, TextFeatures
+from ..normalize import normalize
+from ..openai_request import ParsedRequest
+
+MESSAGE_TOKEN_CAP = 4096
+FOCUS_TOKENS = 256
+LAST_TURN_TOKENS = 192
+CHUNK_TOKENS = 256
+MAX_CHUNKS = 16
+CHARS_PER_TOKEN = 4
+
+
+class RequestView:
+    def __init__(self, request: ParsedRequest, featurizer: Featurizer) -> None:
+        self.request = request
+        self._featurizer = featurizer
+        normalized = [normalize(m.text) for m in request.messages]
+        self.texts = [n.text for n in normalized]
+        self.tricks: frozenset[str] = frozenset().union(*(n.tricks for n in normalized))
+
+    @cached_property
+    def message_ids(self) -> list[np.ndarray]:
+        tokenizer = self._featurizer.tokenizer
+        return [tokenizer.ids(text, MESSAGE_TOKEN_CAP) if text else np.zeros(0, np.int32) for text in self.texts]
+
+    @cached_property
+    def prompt_tokens(self) -> int:
+        """Tokens of the prompt: exact up to the per-message cap, estimated beyond it."""
+        total = 0
+        for text, ids in zip(self.texts, self.message_ids, strict=True):
+            total += len(ids)
+            if len(ids) >= MESSAGE_TOKEN_CAP:
+                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))
+        return total + 4 * len(self.texts)
+
+    @cached_property
+    def focus_ids(self) -> np.ndarray:
+        user = [ids for ids, m in zip(self.message_ids, self.request.messages, strict=True) if m.role == "user"]
+        if not user:
+            user = [ids for ids in self.message_ids if len(ids)]
+        if not user:
+            return np.zeros(0, np.int32)
+        last = user[-1]
+        if len(last) > LAST_TURN_TOKENS:
+            head = LAST_TURN_TOKENS * 3 // 4
+            last = np.concatenate([last[:head], last[len(last) - (LAST_TURN_TOKENS - head) :]])
+        parts, budget = [last], FOCUS_TOKENS - len(last)
+        for earlier in reversed(user[:-1]):
+            if budget <= 0:
+                break
+            parts.insert(0, earlier[-budget:])
+            budget -= len(parts[0])
+        return np.concatenate(parts)
+
+    @cached_property
+    def focus(self) -> TextFeatures:
+        return self._featurizer.from_ids(self.focus_ids)
+
+    @cached_property
+    def last_user_features(self) -> TextFeatures:
+        """The last user turn alone (the difficulty memory was built from single questions)."""
+        for ids, m in zip(reversed(self.message_ids), reversed(self.request.messages), strict=True):
+            if m.role == "user":
+                return self._featurizer.from_ids(ids[:FOCUS_TOKENS])
+        return self.focus
+
+    @cached_property
+    def chunks(self) -> list[TextFeatures]:
+        ids = np.concatenate(self.message_ids) if self.message_ids else np.zeros(0, np.int32)
+        pieces = [ids[i : i + CHUNK_TOKENS] for i in range(0, max(len(ids), 1), CHUNK_TOKENS)]
+        if len(pieces) > MAX_CHUNKS:
+            pieces = pieces[: MAX_CHUNKS * 3 // 4] + pieces[-(MAX_CHUNKS // 4) :]
+        return [self._featurizer.from_ids(p) for p in pieces]
