@@ -100,6 +100,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from .training.train_difficulty import train
 
         train(data_dir, args.version)
+    elif args.head == "names":
+        from .training.make_names import build
+
+        build()
     return 0
 
 
@@ -133,7 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
-    train.add_argument("head", choices=["static", "domain", "jailbreak", "difficulty"])
+    train.add_argument("head", choices=["static", "domain", "jailbreak", "difficulty", "names"])
     train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
     train.add_argument("--version", default="v1")
     train.set_defaults(func=_cmd_train)

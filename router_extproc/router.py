@@ -10,11 +10,11 @@ import logging
 from dataclasses import dataclass, field
 
 from .decision import DecisionEngine, RouteChoice
-from .errors import model_not_found
+from .errors import RequestError, model_not_found
 from .openai_request import ParsedRequest
 from .policy import Policy
 from .policy.models import ModelSpec
-from .signals import SignalResult, build_signals
+from .signals import SharedModels, SignalEngine, SignalResult, default_models
 
 log = logging.getLogger(__name__)
 
@@ -27,32 +27,29 @@ class RouteOutcome:
 
 
 class Router:
-    def __init__(self, policy: Policy, version: str = "1") -> None:
+    def __init__(self, policy: Policy, version: str = "1", models: SharedModels | None = None) -> None:
         self.policy = policy
         self.version = version
-        self._signals = build_signals(policy.signals)
+        self.signals = SignalEngine(policy.signals, models or default_models())
         self._engine = DecisionEngine(policy)
         self._auto = frozenset(policy.auto_model_names)
+        self._blocks = {d.name: d.block for d in policy.decisions if d.block is not None}
 
     @property
     def max_body_bytes(self) -> int:
         return self.policy.limits.max_body_bytes
 
     def compute_signals(self, request: ParsedRequest) -> dict[str, SignalResult]:
-        """Every declared signal; one that raises is logged and left out (its rules are false)."""
-        results: dict[str, SignalResult] = {}
-        for signal in self._signals:
-            try:
-                results[signal.ref] = signal.evaluate(request)
-            except Exception:  # a broken signal must not take the request down
-                log.exception("signal %s failed", signal.ref)
-        return results
+        return self.signals.compute(request)
 
     def route(self, request: ParsedRequest) -> RouteOutcome:
         """Choose the model: ``auto`` runs the decisions, a known model passes through."""
         if request.model in self._auto:
             results = self.compute_signals(request)
             choice = self._engine.choose(results)
+            block = self._blocks.get(choice.decision)
+            if block is not None:
+                raise RequestError(block.status, block.message, "invalid_request_error", block.code)
             return RouteOutcome(choice, self.policy.models[choice.model], results)
         name = self.policy.model_for_id(request.model)
         if name is None:

@@ -23,9 +23,6 @@ from .router import RouteOutcome, Router
 
 log = logging.getLogger(__name__)
 
-OFFLOAD_BODY_BYTES = 256 * 1024
-"""Bodies at least this large are parsed in a worker thread, off the event loop."""
-
 
 class RoutingProcessor(Processor):
     def __init__(self, router: Router) -> None:
@@ -54,9 +51,8 @@ class RoutingProcessor(Processor):
         if len(raw) > self._router.max_body_bytes:
             return self._refuse(too_large(len(raw), self._router.max_body_bytes), False)
         started = time.perf_counter()
-        if len(raw) >= OFFLOAD_BODY_BYTES:
-            return await asyncio.to_thread(self._decide, self._endpoint, raw, started)
-        return self._decide(self._endpoint, raw, started)
+        # parsing, signals and the decision are CPU work: off the event loop
+        return await asyncio.get_running_loop().run_in_executor(None, self._decide, self._endpoint, raw, started)
 
     def _decide(self, endpoint: Endpoint, raw: bytes, started: float) -> pb.ProcessingResponse:
         stream = False

@@ -10,7 +10,7 @@ from ..policy.models import Policy
 from ..signals.base import SignalResult
 from .rules import evaluate_rule
 
-Reason = Literal["rule", "default", "explicit"]
+Reason = Literal["rule", "default", "explicit", "block"]
 
 
 @dataclass(frozen=True)
@@ -31,5 +31,5 @@ class DecisionEngine:
     def choose(self, results: Mapping[str, SignalResult]) -> RouteChoice:
         for decision in self._decisions:
             if evaluate_rule(decision.when, results):
-                return RouteChoice(decision.name, decision.model, "rule")
+                return RouteChoice(decision.name, decision.model or "", "block" if decision.block else "rule")
         return RouteChoice("default", self._default, "default")

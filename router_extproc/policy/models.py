@@ -86,13 +86,71 @@ class ContextLengthSignal(StrictModel):
     max_tokens: int | None = Field(default=None, ge=0)
 
 
+DOMAIN_LABELS = (
+    "biology", "business", "chemistry", "computer science", "economics", "engineering", "general", "health",
+    "history", "law", "math", "other", "philosophy", "physics", "psychology",
+)
+PiiType = Literal["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PERSON", "ADDRESS"]
+OnError = Literal["allow", "block"]
+
+
+class DomainSignalSpec(StrictModel):
+    """Trained head: 14 MMLU-Pro categories + ``general``. Ref ``domain``; labels for ``is``."""
+
+    min_confidence: float = Field(default=0.0, ge=0, le=1, description="Below this, the signal does not match.")
+
+
+class DifficultySignalSpec(StrictModel):
+    """Expected accuracy gain of the memory's strong model over its weak one. Ref ``difficulty``."""
+
+    threshold: float = Field(default=0.1, ge=-1, le=1, description="Gain at or above which the signal matches.")
+    min_similarity: float = Field(default=0.2, ge=0, le=1, description="Nearest-question similarity for full confidence.")
+
+
+class JailbreakSignalSpec(StrictModel):
+    """Prompt-injection / jailbreak gate. Ref ``jailbreak``; labels are the evasion tricks seen."""
+
+    threshold: float | None = Field(default=None, gt=0, lt=1, description="Default: the head's 1%-FPR threshold.")
+    on_error: OnError = "block"
+
+
+class PiiSignalSpec(StrictModel):
+    """PII detection with spans. Ref ``pii``; labels are the types found."""
+
+    types: list[PiiType] = list(("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PERSON",
+                                 "ADDRESS"))
+    on_error: OnError = "block"
+
+
+class SimilarityRoute(StrictModel):
+    """Example utterances for one route; matches when the best cosine reaches ``threshold``."""
+
+    name: str = Field(pattern=r"^[a-z0-9_]+$")
+    utterances: list[str] = Field(min_length=1)
+    threshold: float = Field(default=0.6, ge=-1, le=1)
+    encoder: Literal["static", "minilm"] = "static"
+
+
+class EnabledSignal(StrictModel):
+    """A signal with no parameters (``modality``, ``language``)."""
+
+
 class Signals(StrictModel):
     keyword: list[KeywordSignal] = []
     context_length: list[ContextLengthSignal] = []
+    similarity: list[SimilarityRoute] = []
+    domain: DomainSignalSpec | None = None
+    difficulty: DifficultySignalSpec | None = None
+    jailbreak: JailbreakSignalSpec | None = None
+    pii: PiiSignalSpec | None = None
+    modality: EnabledSignal | None = None
+    language: EnabledSignal | None = None
 
     def names(self) -> set[str]:
-        """References as rules write them: ``kind:name``."""
-        return {f"{kind}:{s.name}" for kind in type(self).model_fields for s in getattr(self, kind)}
+        """References as rules write them: ``kind:name`` for lists, ``kind`` for single signals."""
+        refs = {f"{kind}:{s.name}" for kind in ("keyword", "context_length", "similarity") for s in getattr(self, kind)}
+        singles = ("domain", "difficulty", "jailbreak", "pii", "modality", "language")
+        return refs | {kind for kind in singles if getattr(self, kind) is not None}
 
 
 class Rule(StrictModel):
@@ -103,7 +161,10 @@ class Rule(StrictModel):
     all: list[Rule] | None = None
     any: list[Rule] | None = None
     not_: Rule | None = Field(default=None, alias="not")
-    signal: str | None = Field(default=None, description="A signal reference 'kind:name'; true when it matched.")
+    signal: str | None = Field(default=None, description="A signal reference ('domain', 'keyword:code'); true when it matched.")
+    is_: list[str] | None = Field(default=None, alias="is", description="With signal: true when a label is one of these.")
+    gte: float | None = Field(default=None, description="With signal: true when the score is at least this.")
+    lte: float | None = Field(default=None, description="With signal: true when the score is at most this.")
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Rule:
@@ -112,7 +173,15 @@ class Rule(StrictModel):
             raise ValueError("a rule needs exactly one of 'all', 'any', 'not' or 'signal'")
         if self.all == [] or self.any == []:
             raise ValueError("'all' and 'any' need at least one rule")
+        if self.signal is None and (self.is_ is not None or self.gte is not None or self.lte is not None):
+            raise ValueError("'is', 'gte' and 'lte' qualify a 'signal' rule")
         return self
+
+    def leaves(self) -> list[Rule]:
+        if self.signal is not None:
+            return [self]
+        children = self.all or self.any or ([self.not_] if self.not_ else [])
+        return [leaf for child in children for leaf in child.leaves()]
 
     def signal_refs(self) -> set[str]:
         if self.signal is not None:
@@ -121,14 +190,29 @@ class Rule(StrictModel):
         return set().union(*(child.signal_refs() for child in children))
 
 
+class Block(StrictModel):
+    """Refuse the request with an OpenAI-shaped error instead of routing it."""
+
+    status: int = Field(default=403, ge=400, le=599)
+    message: str = "This request was blocked by the gateway's policy."
+    code: str = Field(default="content_blocked", pattern=r"^[a-z0-9_]+$")
+
+
 class Decision(StrictModel):
-    """When ``when`` holds, route to ``model``. Highest priority first; ties keep file order."""
+    """When ``when`` holds, route to ``model`` (or ``block``). Highest priority first; ties keep file order."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     priority: int = 0
     when: Rule
-    model: str
+    model: str | None = None
+    block: Block | None = None
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Decision:
+        if (self.model is None) == (self.block is None):
+            raise ValueError("a decision needs exactly one of 'model' or 'block'")
+        return self
 
 
 class Limits(StrictModel):
@@ -172,12 +256,17 @@ class Policy(StrictModel):
             if decision.name in seen:
                 raise ValueError(f"decision name {decision.name!r} is used twice")
             seen.add(decision.name)
-            if decision.model not in self.models:
+            if decision.model is not None and decision.model not in self.models:
                 raise ValueError(f"decision {decision.name!r}: model {decision.model!r} is not one of models")
             for ref in sorted(decision.when.signal_refs() - known_signals):
                 raise ValueError(
                     f"decision {decision.name!r}: signal {ref!r} is not defined (known: {sorted(known_signals)})"
                 )
+            for rule in decision.when.leaves():
+                if rule.signal == "domain" and rule.is_:
+                    unknown = sorted(set(rule.is_) - set(DOMAIN_LABELS))
+                    if unknown:
+                        raise ValueError(f"decision {decision.name!r}: unknown domain labels {unknown}")
         return self
 
     def model_for_id(self, requested: str) -> str | None:

@@ -8,10 +8,6 @@ from ..heads import LinearHead
 from .base import SignalResult
 from .view import RequestView
 
-DOMAIN_LABELS = (
-    "biology", "business", "chemistry", "computer science", "economics", "engineering", "general", "health",
-    "history", "law", "math", "other", "philosophy", "physics", "psychology",
-)
 
 
 class DomainClassifier:
@@ -31,6 +27,6 @@ class DomainClassifier:
             confidence >= self._min_confidence,
             confidence,
             confidence,
-            frozenset({self._head.labels[top]}),
+            frozenset({self._head.labels[top]}) if confidence >= self._min_confidence else frozenset(),
             {"top": [[self._head.labels[int(i)], round(float(probabilities[i]), 3)] for i in order]},
         )

@@ -16,6 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
+from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND
 from ..features import Featurizer, TextFeatures
 from ..normalize import normalize
 from ..openai_request import ParsedRequest
@@ -47,8 +48,8 @@ class RequestView:
         total = 0
         for text, ids in zip(self.texts, self.message_ids, strict=True):
             total += len(ids)
-            if len(ids) >= MESSAGE_TOKEN_CAP:
-                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))
+            if len(ids) >= MESSAGE_TOKEN_CAP or len(text) > MESSAGE_TOKEN_CAP * CHARS_PER_TOKEN_BOUND:
+                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))  # cut: estimate the rest
         return total + 4 * len(self.texts)
 
     @cached_property

@@ -1,0 +1,52 @@
+"""Run a policy's signals over one request: one shared view, per-signal timing, safe failures."""
+
+from __future__ import annotations
+
+import logging
+import time
+
+from ..openai_request import ParsedRequest
+from ..policy.models import Signals
+from .base import Signal, SignalResult
+from .models import SharedModels
+from .registry import build_signals, on_error_policy
+from .view import RequestView
+
+log = logging.getLogger(__name__)
+
+
+class SignalEngine:
+    def __init__(self, spec: Signals, models: SharedModels) -> None:
+        self._models = models
+        self.signals: list[Signal] = build_signals(spec, models)
+        self._on_error = on_error_policy(spec)
+        self._needs_features = any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals)
+
+    def view(self, request: ParsedRequest) -> RequestView:
+        return RequestView(request, self._models.featurizer)
+
+    def compute(self, request: ParsedRequest) -> dict[str, SignalResult]:
+        """Every signal's result. A signal that raises is logged; a safety gate then reports
+        its ``on_error`` choice (``block``: matched), any other signal is left out."""
+        view = self.view(request)
+        results: dict[str, SignalResult] = {}
+        for signal in self.signals:
+            started = time.perf_counter()
+            try:
+                result = signal.evaluate(view)
+            except Exception as exc:
+                log.exception("signal %s failed", signal.ref)
+                gate = self._on_error.get(signal.ref)
+                if gate is None:
+                    continue
+                result = SignalResult(signal.ref, gate == "block", 1.0 if gate == "block" else 0.0, 0.0,
+                                      frozenset({"error"}), error=f"{type(exc).__name__}: {exc}")
+            elapsed = (time.perf_counter() - started) * 1000
+            results[signal.ref] = _with_latency(result, elapsed)
+        return results
+
+
+def _with_latency(result: SignalResult, latency_ms: float) -> SignalResult:
+    from dataclasses import replace
+
+    return replace(result, latency_ms=round(latency_ms, 3))
