@@ -107,6 +107,19 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_classify(args: argparse.Namespace) -> int:
+    from .classify import classify
+
+    return classify(args.prompt, args.policy, args.json)
+
+
+def _cmd_eval_pii(args: argparse.Namespace) -> int:
+    from .training.eval_pii import evaluate
+
+    evaluate(pathlib.Path(args.data))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="router-extproc", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -141,6 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
     train.add_argument("--version", default="v1")
     train.set_defaults(func=_cmd_train)
+
+    classify = sub.add_parser("classify", help="print every signal for a prompt, with scores and latency")
+    classify.add_argument("prompt")
+    classify.add_argument("--policy", default=str(DEFAULT_POLICY))
+    classify.add_argument("--json", action="store_true")
+    classify.set_defaults(func=_cmd_classify)
+
+    eval_pii = sub.add_parser("eval-pii", help="PII precision/recall per type on the labelled sets")
+    eval_pii.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    eval_pii.set_defaults(func=_cmd_eval_pii)
 
     demo = sub.add_parser("demo", help="Envoy + router + demo backends on loopback, with example requests")
     demo.add_argument("--policy", default=str(DEFAULT_POLICY))

@@ -70,12 +70,14 @@ class DifficultyEstimator:
 
     def evaluate(self, view: RequestView) -> SignalResult:
         accuracy, nearest = self._memory.expected_accuracy(view.last_user_features)
-        gain = float(accuracy[self._s] - accuracy[self._w]) if nearest > 0 else 0.0
+        # far from every known question the estimate is shrunk towards "no gain"
+        confidence = min(1.0, nearest / self._min_similarity) if self._min_similarity else 1.0
+        gain = float(accuracy[self._s] - accuracy[self._w]) * confidence if nearest > 0 else 0.0
         return SignalResult(
             self.ref,
             gain >= self._threshold,
             gain,
-            min(1.0, nearest / self._min_similarity) if self._min_similarity else 1.0,
+            confidence,
             frozenset(),
             {"nearest_similarity": round(nearest, 3),
              "expected_accuracy": dict(zip(self._memory.models, np.round(accuracy, 3).tolist(), strict=True))},

@@ -31,6 +31,33 @@ MAX_TOKENS = 256
 TARGET_FPR = 0.01
 
 
+def synthetic_benign(rng: random.Random, questions: list[str], chat: list[str], n: int = 600) -> list[str]:
+    """Paste-like benign traffic the public sets lack: long documents, repeated or random
+    tokens, number lists, code, JSON, base64 of benign text. Without these the head learns
+    that anything odd-looking is an attack."""
+    import base64
+    import string
+
+    def random_word() -> str:
+        return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(1, 12)))
+
+    makers = [
+        lambda: " ".join(rng.sample(questions, rng.randint(3, 25))),
+        lambda: " ".join(rng.sample(chat, rng.randint(2, 6))),
+        lambda: rng.choice(string.ascii_letters) * rng.randint(10, 5000),
+        lambda: (random_word() + " ") * rng.randint(5, 800),
+        lambda: " ".join(random_word() for _ in range(rng.randint(5, 600))),
+        lambda: " ".join(str(rng.randint(0, 10**rng.randint(1, 6))) for _ in range(rng.randint(5, 300))),
+        lambda: "def " + random_word() + "(x, y):\n    total = x + y\n    for i in range(10):\n        total += i\n    return total\n",
+        lambda: '{"id": %d, "name": "%s", "tags": ["%s", "%s"], "ok": true}' % (rng.randint(1, 9999), random_word(),
+                                                                              random_word(), random_word()),
+        lambda: base64.b64encode(rng.choice(chat).encode()).decode(),
+        lambda: base64.b64encode(bytes(rng.randint(0, 255) for _ in range(rng.randint(16, 400)))).decode(),
+        lambda: "\n".join(",".join(str(rng.randint(0, 99)) for _ in range(6)) for _ in range(rng.randint(3, 60))),
+    ]
+    return [rng.choice(makers)() for _ in range(n)]
+
+
 def _label(value) -> int:
     return int(str(value).strip() == "1")
 
@@ -59,8 +86,11 @@ def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
     chat_dev_rows = data.everyday_chat("dev")
     chat_dev = [r["text"] for r in chat_dev_rows]
 
-    texts = [t for t, _ in slabs_train] + [r["text"] for r in nc_train] + rng.sample(mmlu_train, 3000) + chat_train * 3
-    labels = [y for _, y in slabs_train] + [_label(r["label"]) for r in nc_train] + [0] * (3000 + 3 * len(chat_train))
+    odd = synthetic_benign(rng, mmlu_train, chat_train)
+    texts = ([t for t, _ in slabs_train] + [r["text"] for r in nc_train] + rng.sample(mmlu_train, 3000)
+             + chat_train * 3 + odd)
+    labels = ([y for _, y in slabs_train] + [_label(r["label"]) for r in nc_train]
+              + [0] * (3000 + 3 * len(chat_train) + len(odd)))
     f_train = featurize_all(featurizer, [normalize(t).text for t in texts], MAX_TOKENS, "featurizing train")
     x_train, y_train = design_matrix(f_train, DENSE_SCALE), np.array(labels)
 
@@ -72,6 +102,7 @@ def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
               "giskard": data.giskard(data_dir)}
     benign = {
         "MMLU-Pro dev": mmlu_dev,
+        "synthetic odd benign (dev seed)": synthetic_benign(random.Random(99), mmlu_dev, chat_dev, 200),
         "everyday chat dev, handwritten": [r["text"] for r in chat_dev_rows if r["kind"] == "handwritten"],
         "everyday chat dev, templated": [r["text"] for r in chat_dev_rows if r["kind"] != "handwritten"],
     }
@@ -113,7 +144,8 @@ def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
         {
             "version": version, "encoder_id": ENCODER_ID, "threshold": threshold,
             "trained_on": "s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
-                          "bench/data/everyday_chat.jsonl train part; text normalised by router_extproc.normalize",
+                          "bench/data/everyday_chat.jsonl train part, 600 synthetic paste-like benign texts "
+                          "(synthetic_benign); text normalised by router_extproc.normalize",
             "hyperparameters": {"C": c, "dense_scale": DENSE_SCALE, "max_tokens": MAX_TOKENS, "class_weight": "balanced"},
             "metrics": metrics, "command": "router-extproc train jailbreak",
         },
