@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-fast proto envoy-config bench clean
+.PHONY: install run test test-fast proto envoy-config bench train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,19 @@ proto: install  ## regenerate router_extproc/pb from proto/
 envoy-config: install  ## re-render envoy/envoy.yaml from policies/default.yaml
 	$(PY) -m router_extproc render-envoy --policy policies/default.yaml -o envoy/envoy.yaml
 
-bench: install  ## router overhead through Envoy (prints a table)
+bench: install  ## router overhead through Envoy, and signal latency (prints tables)
 	$(PY) bench/overhead.py
+	$(PY) bench/signals.py
+
+DATA ?= ../shared/data
+train: install  ## retrain the static table and every head from the shared data (then commit assets/)
+	$(PY) bench/data/make_everyday_chat.py
+	$(PY) -m router_extproc train static --data $(DATA)
+	$(PY) -m router_extproc train names
+	$(PY) -m router_extproc train domain --data $(DATA)
+	$(PY) -m router_extproc train jailbreak --data $(DATA)
+	$(PY) -m router_extproc train difficulty --data $(DATA)
+	$(PY) -m router_extproc eval-pii --data $(DATA)
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

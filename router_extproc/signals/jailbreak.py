@@ -16,12 +16,22 @@ from .base import SignalResult
 from .view import RequestView
 
 CHUNK_TOKENS = 256
+WINDOW_TOKENS = 32
+WINDOW_STRIDE = 16
+MAX_WINDOWS = 256
 
 
-def chunk_ids(ids: np.ndarray, chunk: int = CHUNK_TOKENS) -> list[np.ndarray]:
-    if len(ids) <= chunk:
+def chunk_ids(ids: np.ndarray) -> list[np.ndarray]:
+    """What the gate scores: the text in 256-token chunks and, for longer texts, also in
+    overlapping 32-token windows (stride 16, at most 256, head and tail kept), so one injected sentence
+    in a long benign document is not averaged away."""
+    if len(ids) <= CHUNK_TOKENS:
         return [ids]
-    return [ids[i : i + chunk] for i in range(0, len(ids), chunk)]
+    chunks = [ids[i : i + CHUNK_TOKENS] for i in range(0, len(ids), CHUNK_TOKENS)]
+    windows = [ids[i : i + WINDOW_TOKENS] for i in range(0, len(ids) - WINDOW_STRIDE, WINDOW_STRIDE)]
+    if len(windows) > MAX_WINDOWS:
+        windows = windows[: MAX_WINDOWS * 3 // 4] + windows[-(MAX_WINDOWS // 4) :]
+    return chunks + windows
 
 
 class JailbreakDetector:

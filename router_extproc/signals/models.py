@@ -48,8 +48,7 @@ class SharedModels:
     def minilm_batcher(self) -> MicroBatcher:
         with self._lock:
             if self._batcher is None:
-                encoder = self._minilm or MiniLMEncoder()
-                self._minilm = encoder
+                encoder = MiniLMEncoder(threads=2)  # batches use both cores; measured in bench/signals.py
                 self._batcher = MicroBatcher(encoder.embed_ids)
             return self._batcher
 

@@ -6,8 +6,9 @@ Long-prompt policy (documented in docs/signals.md):
 - ``focus`` (domain, difficulty, similarity): the last user turn (up to 192 tokens) and the
   earlier user turns, most recent first, up to 256 tokens in all: the conversation, not only
   the last message;
-- ``chunks`` (jailbreak): every message, concatenated, cut into 256-token chunks, at most 16
-  (head and tail kept): a signal that must read the whole text reads it chunk by chunk.
+- ``chunks`` (jailbreak): every message, concatenated (at most 4096 tokens, head and tail kept),
+  cut into 256-token chunks plus overlapping 32-token windows: a signal that must read the
+  whole text reads it piece by piece.
 """
 
 from __future__ import annotations
@@ -85,8 +86,11 @@ class RequestView:
 
     @cached_property
     def chunks(self) -> list[TextFeatures]:
+        """The whole conversation cut for the jailbreak gate (see ``signals.jailbreak.chunk_ids``)."""
+        from .jailbreak import chunk_ids
+
         ids = np.concatenate(self.message_ids) if self.message_ids else np.zeros(0, np.int32)
-        pieces = [ids[i : i + CHUNK_TOKENS] for i in range(0, max(len(ids), 1), CHUNK_TOKENS)]
-        if len(pieces) > MAX_CHUNKS:
-            pieces = pieces[: MAX_CHUNKS * 3 // 4] + pieces[-(MAX_CHUNKS // 4) :]
-        return [self._featurizer.from_ids(p) for p in pieces]
+        if len(ids) > MAX_CHUNKS * CHUNK_TOKENS:
+            keep = MAX_CHUNKS * CHUNK_TOKENS
+            ids = np.concatenate([ids[: keep * 3 // 4], ids[len(ids) - keep // 4 :]])
+        return [self._featurizer.from_ids(piece) for piece in chunk_ids(ids)]

@@ -31,6 +31,12 @@ MAX_TOKENS = 256
 TARGET_FPR = 0.01
 
 
+SHORT_CHAT = ["thank you", "thanks", "ty", "thanks a lot", "thank you very much", "thanks so much", "much appreciated",
+              "great", "awesome", "perfect", "cool", "nice", "ok", "okay", "got it", "sounds good", "sure", "yes",
+              "no", "hello", "hi", "hey", "good night", "bye", "see you", "thank you kindly", "wonderful", "lovely",
+              "that's great", "you're welcome", "no problem", "have a nice day", "great job", "well done"]
+
+
 def synthetic_benign(rng: random.Random, questions: list[str], chat: list[str], n: int = 600) -> list[str]:
     """Paste-like benign traffic the public sets lack: long documents, repeated or random
     tokens, number lists, code, JSON, base64 of benign text. Without these the head learns
@@ -54,6 +60,7 @@ def synthetic_benign(rng: random.Random, questions: list[str], chat: list[str], 
         lambda: base64.b64encode(rng.choice(chat).encode()).decode(),
         lambda: base64.b64encode(bytes(rng.randint(0, 255) for _ in range(rng.randint(16, 400)))).decode(),
         lambda: "\n".join(",".join(str(rng.randint(0, 99)) for _ in range(6)) for _ in range(rng.randint(3, 60))),
+        lambda: rng.choice(SHORT_CHAT) + rng.choice(["", "!", "!!", ".", " :)", " \U0001F642", " again", ", bye"]),
     ]
     return [rng.choice(makers)() for _ in range(n)]
 
@@ -69,7 +76,7 @@ def _scores(model, featurizer: Featurizer, texts: list[str], desc: str) -> np.nd
     out = np.zeros(len(texts))
     for i, text in enumerate(texts):
         ids = featurizer.tokenizer.ids(normalize(text).text, max_tokens=4096)
-        feats = [featurizer.from_ids(chunk) for chunk in chunk_ids(ids)]
+        feats = [featurizer.from_ids(chunk) for chunk in chunk_ids(ids)]  # the inference-time cut
         out[i] = model.predict_proba(design_matrix(feats, DENSE_SCALE))[:, 1].max()
     return out
 
@@ -86,7 +93,7 @@ def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
     chat_dev_rows = data.everyday_chat("dev")
     chat_dev = [r["text"] for r in chat_dev_rows]
 
-    odd = synthetic_benign(rng, mmlu_train, chat_train)
+    odd = synthetic_benign(rng, mmlu_train, chat_train, 1200)
     texts = ([t for t, _ in slabs_train] + [r["text"] for r in nc_train] + rng.sample(mmlu_train, 3000)
              + chat_train * 3 + odd)
     labels = ([y for _, y in slabs_train] + [_label(r["label"]) for r in nc_train]
