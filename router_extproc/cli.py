@@ -35,6 +35,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         unix_socket=args.unix_socket,
         max_message_bytes=args.max_message_bytes,
         grace_seconds=args.grace,
+        worker_threads=args.workers,
     )
     asyncio.run(serve(settings, RouterState(Router(policy))))
     return 0
@@ -132,6 +133,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--unix-socket", default=None, help="listen on this Unix socket instead of TCP")
     serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
+    serve.add_argument("--workers", type=int, default=2, help="threads for parsing, signals and decisions")
     serve.set_defaults(func=_cmd_serve)
 
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")
