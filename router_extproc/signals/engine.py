@@ -20,7 +20,8 @@ class SignalEngine:
         self._models = models
         self.signals: list[Signal] = build_signals(spec, models)
         self._on_error = on_error_policy(spec)
-        self._needs_features = any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals)
+        if any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals):
+            models.featurizer  # load the tokenizer and static table now, not on the first request  # noqa: B018
 
     def view(self, request: ParsedRequest) -> RequestView:
         return RequestView(request, self._models.featurizer)
