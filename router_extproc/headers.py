@@ -12,6 +12,12 @@ ROUTER_MODEL = "x-router-model"
 ROUTER_REASON = "x-router-reason"
 """Response header: short machine-readable reason (e.g. ``rule``, ``default``, ``explicit``)."""
 
+ROUTER_SIGNALS = "x-router-signals"
+"""Response header: compact signal scores and fixed-vocabulary labels; never prompt text."""
+
+ROUTER_POLICY = "x-router-policy"
+"""Response header: version of the policy that decided (changes on hot reload)."""
+
 REQUEST_ID = "x-request-id"
 CONTENT_LENGTH = "content-length"
 CONTENT_TYPE = "content-type"

@@ -1,4 +1,4 @@
-"""The router for one policy version: signals + decision engine, built once per load.
+"""The router for one policy version: signals + decisions + privacy closure, built once per load.
 
 ``RouterState`` holds the router in force; a stream takes it once at start, so a reload
 never changes the policy under a request in flight.
@@ -7,14 +7,18 @@ never changes the policy under a request in flight.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from .decision import DecisionEngine, RouteChoice
+from .decision.privacy import PrivacyState, enforce_privacy, privacy_state
 from .errors import RequestError, model_not_found
 from .openai_request import ParsedRequest
 from .policy import Policy
 from .policy.models import ModelSpec
 from .signals import SharedModels, SignalEngine, SignalResult, default_models
+from .signals.engine import PRIVACY_PII
 
 log = logging.getLogger(__name__)
 
@@ -24,16 +28,25 @@ class RouteOutcome:
     choice: RouteChoice
     model: ModelSpec
     signals: dict[str, SignalResult] = field(default_factory=dict)
+    privacy: PrivacyState | None = None
+
+
+def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[str]:
+    """PII types the decision's redaction removes from the forwarded body."""
+    redact = choice.actions.redact_pii if choice.actions else False
+    if not redact or pii is None or pii.error:
+        return frozenset()
+    return frozenset(pii.labels) if redact is True else frozenset(pii.labels) & set(redact)
 
 
 class Router:
     def __init__(self, policy: Policy, version: str = "1", models: SharedModels | None = None) -> None:
         self.policy = policy
         self.version = version
-        self.signals = SignalEngine(policy.signals, models or default_models())
+        needs_privacy_scan = policy.signals.pii is None and any(m.privacy == "external" for m in policy.models.values())
+        self.signals = SignalEngine(policy.signals, models or default_models(), privacy_scan=needs_privacy_scan)
         self._engine = DecisionEngine(policy)
         self._auto = frozenset(policy.auto_model_names)
-        self._blocks = {d.name: d.block for d in policy.decisions if d.block is not None}
 
     @property
     def max_body_bytes(self) -> int:
@@ -42,34 +55,63 @@ class Router:
     def compute_signals(self, request: ParsedRequest) -> dict[str, SignalResult]:
         return self.signals.compute(request)
 
-    def route(self, request: ParsedRequest) -> RouteOutcome:
-        """Choose the model: ``auto`` runs the decisions, a known model passes through."""
-        if request.model in self._auto:
-            results = self.compute_signals(request)
-            choice = self._engine.choose(results)
-            block = self._blocks.get(choice.decision)
-            if block is not None:
-                raise RequestError(block.status, block.message, "invalid_request_error", block.code)
-            return RouteOutcome(choice, self.policy.models[choice.model], results)
-        name = self.policy.model_for_id(request.model)
-        if name is None:
+    def route(self, request: ParsedRequest, headers: Mapping[str, str] | None = None) -> RouteOutcome:
+        """Choose the model: ``auto`` runs the decisions, a known model passes through; a
+        blocking decision raises ``RequestError``. Privacy closure applies to every path."""
+        if request.model not in self._auto and self.policy.model_for_id(request.model) is None:
             raise model_not_found(request.model)
-        return RouteOutcome(RouteChoice("explicit", name, "explicit"), self.policy.models[name])
+        return self.decide(request.model, self.compute_signals(request), headers or {})
+
+    def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str]) -> RouteOutcome:
+        """The pure decision from signal results (what the property tests drive)."""
+        if requested in self._auto:
+            choice = self._engine.choose(results)
+        else:
+            name = self.policy.model_for_id(requested)
+            if name is None:
+                raise model_not_found(requested)
+            choice = RouteChoice("explicit", name, "explicit")
+        if choice.block is not None:
+            raise RequestError(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code)
+        pii = results.get("pii", results.get(PRIVACY_PII))
+        state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
+        choice = enforce_privacy(self.policy, choice, state)
+        return RouteOutcome(choice, self.policy.models[choice.model], dict(results), state)
 
     def default_outcome(self, decision: str) -> RouteOutcome:
         """The fail-safe route: the policy's default model, which is always local."""
         name = self.policy.default_model
-        return RouteOutcome(RouteChoice(decision, name, "default"), self.policy.models[name])
+        return RouteOutcome(RouteChoice(decision, name, "error"), self.policy.models[name])
+
+
+@dataclass
+class ReloadStatus:
+    version: str
+    source: str
+    reloads_ok: int = 0
+    reloads_failed: int = 0
+    last_error: str | None = None
 
 
 class RouterState:
     """The router in force. Swapping is one reference assignment, atomic for readers."""
 
-    def __init__(self, router: Router) -> None:
+    def __init__(self, router: Router, source: str = "") -> None:
         self._router = router
+        self._lock = threading.Lock()
+        self.status = ReloadStatus(router.version, source)
 
     def current(self) -> Router:
         return self._router
 
     def replace(self, router: Router) -> None:
-        self._router = router
+        with self._lock:
+            self._router = router
+            self.status.version = router.version
+            self.status.reloads_ok += 1
+            self.status.last_error = None
+
+    def reject(self, error: str) -> None:
+        with self._lock:
+            self.status.reloads_failed += 1
+            self.status.last_error = error

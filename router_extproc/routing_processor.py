@@ -14,7 +14,8 @@ import time
 
 from . import headers as H
 from . import responses
-from .actions import route_mutations
+from .actions import route_headers, upstream_body
+from .explain import signals_header
 from .errors import ROUTER_DETAILS_PREFIX, RequestError, bad_request, too_large
 from .openai_request import Endpoint, decode_json, endpoint_for, parse_body
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
@@ -29,10 +30,12 @@ class RoutingProcessor(Processor):
         self._router = router  # fixed for the whole stream, even across a policy reload
         self._endpoint: Endpoint | None = None
         self._request_id = "-"
+        self._headers: dict[str, str] = {}
         self._outcome: RouteOutcome | None = None
 
     async def on_request_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
         values = responses.headers_to_dict(headers.headers)
+        self._headers = values
         self._request_id = values.get(H.REQUEST_ID, "-")
         self._endpoint = endpoint_for(values.get(H.METHOD, ""), values.get(H.PATH, ""))
         if self._endpoint is None:
@@ -60,25 +63,24 @@ class RoutingProcessor(Processor):
             document = decode_json(raw)
             stream = isinstance(document, dict) and document.get("stream") is True
             request = parse_body(endpoint, document, len(raw))
-            outcome = self._router.route(request)
+            outcome = self._router.route(request, self._headers)
         except RequestError as error:
             return self._refuse(error, stream)
         except Exception:
             log.exception("routing failed for request %s; sending it to the default model", self._request_id)
             outcome = self._router.default_outcome("router-error")
             self._outcome = outcome
-            return responses.request_body(route_mutations(outcome, None), None, clear_route_cache=True)
+            return responses.request_body(route_headers(outcome, None), None, clear_route_cache=True)
         self._outcome = outcome
-        new_body = request.body | {"model": outcome.model.provider_model_id}
-        body_bytes = request.serialize(new_body)
-        set_headers = route_mutations(outcome, len(body_bytes))
+        body_bytes = request.serialize(upstream_body(request, outcome))
+        set_headers = route_headers(outcome, len(body_bytes))
         log.debug(
             "request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms",
             self._request_id,
             outcome.choice.decision,
             outcome.choice.model,
             outcome.choice.reason,
-            {k: round(v.score, 3) for k, v in outcome.signals.items() if v.matched},
+            signals_header(outcome.signals),
             (time.perf_counter() - started) * 1000,
         )
         return responses.request_body(set_headers, body_bytes, clear_route_cache=True)
@@ -91,6 +93,8 @@ class RoutingProcessor(Processor):
                 H.ROUTER_DECISION: self._outcome.choice.decision,
                 H.ROUTER_MODEL: self._outcome.choice.model,
                 H.ROUTER_REASON: self._outcome.choice.reason,
+                H.ROUTER_SIGNALS: signals_header(self._outcome.signals),
+                H.ROUTER_POLICY: self._router.version,
             }
         )
 

@@ -59,11 +59,15 @@ async def test_auto_request_is_routed_with_body_rewrite(stub) -> None:
     assert mutated["content-length"] == str(len(common.body_mutation.body))
     assert new_body["model"] == "qwen3-235b-a22b"
     assert new_body["temperature"] == 0.2
-    assert set_headers(response.response_headers.response.header_mutation) == {
+    explained = set_headers(response.response_headers.response.header_mutation)
+    assert {k: explained[k] for k in ("x-router-decision", "x-router-model", "x-router-reason")} == {
         "x-router-decision": "code",
         "x-router-model": "large",
         "x-router-reason": "rule",
     }
+    assert "keyword:code=1" in explained["x-router-signals"]
+    assert "please fix" not in explained["x-router-signals"]  # never prompt text
+    assert explained["x-router-policy"] == "1"
 
 
 async def test_explicit_model_and_provider_id_pass_through(stub) -> None:

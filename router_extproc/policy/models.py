@@ -49,6 +49,35 @@ class ModelSpec(StrictModel):
     capabilities: frozenset[Capability] = frozenset({"chat", "completions"})
     context_window: int = Field(default=8192, ge=256, description="Maximum prompt + completion tokens.")
     upstream: Upstream | None = None
+    allowed_pii: list[str] | None = Field(
+        default=None,
+        description="PII types this model may receive. Default: every type for 'local' models, none for 'external'.",
+    )
+    reasoning_family: Literal["none", "qwen3", "deepseek", "openai"] = Field(
+        default="none",
+        description="How reasoning is switched: chat_template_kwargs.enable_thinking (qwen3), "
+        "chat_template_kwargs.thinking (deepseek), reasoning_effort (openai).",
+    )
+    quality: dict[str, float] = Field(
+        default={},
+        description="Expected quality (0-1) per domain label, and 'default', for cheapest_capable.",
+    )
+    outcome_model: str | None = Field(
+        default=None,
+        description="This model's name in the difficulty memory: its per-prompt expected accuracy is used "
+        "by cheapest_capable instead of the quality table.",
+    )
+
+    @property
+    def price(self) -> float:
+        """Blended USD per 1M tokens (1 output token per 3 input tokens), for ordering by cost."""
+        return (3 * self.cost.input_per_1m + self.cost.output_per_1m) / 4
+
+    def may_receive(self, pii_types: frozenset[str]) -> bool:
+        allowed = self.allowed_pii
+        if allowed is None:
+            return self.privacy == "local" or not pii_types
+        return pii_types <= set(allowed)
 
 
 class KeywordSignal(StrictModel):
@@ -198,21 +227,88 @@ class Block(StrictModel):
     code: str = Field(default="content_blocked", pattern=r"^[a-z0-9_]+$")
 
 
+class SystemPrompt(StrictModel):
+    mode: Literal["prepend", "replace"] = "prepend"
+    text: str = Field(min_length=1)
+
+
+class Reasoning(StrictModel):
+    """Switch reasoning for models that declare a ``reasoning_family``."""
+
+    enabled: bool = True
+    effort: Literal["minimal", "low", "medium", "high"] = "medium"
+    override_client: bool = Field(default=False, description="Replace a client's own explicit setting.")
+
+
+class Actions(StrictModel):
+    redact_pii: bool | list[PiiType] = Field(default=False, description="Replace PII in the forwarded body with typed placeholders.")
+    system_prompt: SystemPrompt | None = None
+    reasoning: Reasoning | None = None
+    headers: dict[str, str] = Field(default={}, description="Extra request headers to the upstream.")
+
+    @field_validator("headers")
+    @classmethod
+    def _safe_headers(cls, headers: dict[str, str]) -> dict[str, str]:
+        for key in headers:
+            if not re.fullmatch(r"[a-z0-9-]+", key) or key.startswith(("x-envoy-", ":")) or key in (
+                "host", "content-length", "x-selected-model", "authorization"
+            ):
+                raise ValueError(f"header {key!r} cannot be set by a policy (lower-case names; not routing or "
+                                 "framing headers)")
+        return headers
+
+
+class Fallback(StrictModel):
+    """The fail-safe when a decision's signals are below their confidence floor."""
+
+    model: str | None = None
+    decision: str | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Fallback:
+        if (self.model is None) == (self.decision is None):
+            raise ValueError("a fallback names exactly one of 'model' or 'decision'")
+        return self
+
+
 class Decision(StrictModel):
-    """When ``when`` holds, route to ``model`` (or ``block``). Highest priority first; ties keep file order."""
+    """When ``when`` holds, route to a model chosen from ``models`` by ``strategy`` (or ``block``).
+    Highest priority first; ties keep file order."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]*$")
     description: str = ""
     priority: int = 0
     when: Rule
-    model: str | None = None
+    model: str | None = Field(default=None, description="Shorthand for models: [model] with strategy static.")
+    models: list[str] = []
+    strategy: Literal["static", "cheapest_capable", "strong_weak"] = "static"
+    quality_threshold: float = Field(default=0.6, ge=0, le=1, description="cheapest_capable: predicted quality to clear.")
+    difficulty_threshold: float = Field(default=0.15, ge=-1, le=1, description="strong_weak: difficulty at which the strong model is used.")
+    min_confidence: float = Field(default=0.0, ge=0, le=1, description="Signals this decision reads must be at least this confident.")
+    on_low_confidence: Fallback | None = None
+    actions: Actions = Actions()
     block: Block | None = None
 
     @model_validator(mode="after")
     def _one_action(self) -> Decision:
-        if (self.model is None) == (self.block is None):
-            raise ValueError("a decision needs exactly one of 'model' or 'block'")
+        if self.model is not None:
+            if self.models:
+                raise ValueError("use either 'model' or 'models'")
+            object.__setattr__(self, "models", [self.model])
+        if bool(self.models) == (self.block is not None):
+            raise ValueError("a decision needs exactly one of 'model'/'models' or 'block'")
+        if self.strategy == "strong_weak" and len(self.models) != 2:
+            raise ValueError("strong_weak needs models: [weak, strong]")
         return self
+
+
+class Privacy(StrictModel):
+    """When a request is private, and where private requests go instead of an external model."""
+
+    private_headers: dict[str, list[str]] = Field(
+        default={}, description="Request header -> values that mark the request private (e.g. a tenant tier)."
+    )
+    fallback_model: str | None = Field(default=None, description="Local model for private requests; default: default_model.")
 
 
 class Limits(StrictModel):
@@ -228,6 +324,7 @@ class Policy(StrictModel):
     models: dict[str, ModelSpec] = Field(min_length=1)
     signals: Signals = Signals()
     decisions: list[Decision] = []
+    privacy: Privacy = Privacy()
     limits: Limits = Limits()
 
     @field_validator("models")
@@ -256,8 +353,9 @@ class Policy(StrictModel):
             if decision.name in seen:
                 raise ValueError(f"decision name {decision.name!r} is used twice")
             seen.add(decision.name)
-            if decision.model is not None and decision.model not in self.models:
-                raise ValueError(f"decision {decision.name!r}: model {decision.model!r} is not one of models")
+            for model in decision.models:
+                if model not in self.models:
+                    raise ValueError(f"decision {decision.name!r}: model {model!r} is not one of models")
             for ref in sorted(decision.when.signal_refs() - known_signals):
                 raise ValueError(
                     f"decision {decision.name!r}: signal {ref!r} is not defined (known: {sorted(known_signals)})"
@@ -267,7 +365,21 @@ class Policy(StrictModel):
                     unknown = sorted(set(rule.is_) - set(DOMAIN_LABELS))
                     if unknown:
                         raise ValueError(f"decision {decision.name!r}: unknown domain labels {unknown}")
+        names = {d.name for d in self.decisions}
+        for decision in self.decisions:
+            fallback = decision.on_low_confidence
+            if fallback and fallback.model and fallback.model not in self.models:
+                raise ValueError(f"decision {decision.name!r}: fallback model {fallback.model!r} is not one of models")
+            if fallback and fallback.decision and (fallback.decision not in names or fallback.decision == decision.name):
+                raise ValueError(f"decision {decision.name!r}: fallback decision {fallback.decision!r} is not another decision")
+        fallback_model = self.privacy.fallback_model or self.default_model
+        if fallback_model not in self.models or self.models[fallback_model].privacy != "local":
+            raise ValueError(f"privacy.fallback_model {fallback_model!r} must be a 'local' model")
         return self
+
+    @property
+    def privacy_fallback(self) -> str:
+        return self.privacy.fallback_model or self.default_model
 
     def model_for_id(self, requested: str) -> str | None:
         """The policy's model name for a client's ``model`` (a name or a provider id)."""

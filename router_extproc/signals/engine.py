@@ -14,11 +14,22 @@ from .view import RequestView
 
 log = logging.getLogger(__name__)
 
+PRIVACY_PII = "_privacy_pii"
+"""A PII scan the router runs for privacy closure when the policy declares no ``pii`` signal
+but has external models; not addressable by rules."""
+
 
 class SignalEngine:
-    def __init__(self, spec: Signals, models: SharedModels) -> None:
+    def __init__(self, spec: Signals, models: SharedModels, privacy_scan: bool = False) -> None:
         self._models = models
         self.signals: list[Signal] = build_signals(spec, models)
+        if privacy_scan:
+            from ..policy.models import PiiSignalSpec
+            from .pii import PiiScanner
+
+            scanner = PiiScanner(PiiSignalSpec().types)
+            scanner.ref = PRIVACY_PII
+            self.signals.append(scanner)
         self._on_error = on_error_policy(spec)
         if any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals):
             models.featurizer  # load the tokenizer and static table now, not on the first request  # noqa: B018

@@ -1,0 +1,30 @@
+"""Explain a decision without leaking the prompt: the ``x-router-signals`` header value.
+
+Only scores and labels from fixed vocabularies (domain labels, PII types, language codes,
+media kinds, evasion tricks) appear; keyword and similarity signals show match/score only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .signals.base import SignalResult
+
+_LABELLED = ("domain", "pii", "language", "modality", "jailbreak")
+MAX_HEADER_CHARS = 512
+
+
+def signals_header(results: Mapping[str, SignalResult]) -> str:
+    parts = []
+    for ref, result in results.items():
+        if ref.startswith("_"):
+            continue
+        if ref == "context_length" or ref.startswith("context_length:"):
+            value = f"{int(result.score)}"
+        else:
+            value = f"{result.score:.3g}"
+        labels = sorted(result.labels) if ref in _LABELLED else []
+        if result.error:
+            labels = ["error"]
+        parts.append(f"{ref}={value}" + (":" + "+".join(labels).replace(" ", "_") if labels else ""))
+    return ";".join(parts)[:MAX_HEADER_CHARS]
