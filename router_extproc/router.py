@@ -73,7 +73,7 @@ class Router:
             choice = RouteChoice("explicit", name, "explicit")
         if choice.block is not None:
             raise RequestError(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code)
-        pii = results.get("pii", results.get(PRIVACY_PII))
+        pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
         choice = enforce_privacy(self.policy, choice, state)
         return RouteOutcome(choice, self.policy.models[choice.model], dict(results), state)
