@@ -20,15 +20,23 @@ def _configure_logging(level: str) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
-    from .policy import PolicyError, load_policy
+    from .policy import PolicyError, parse_policy
+    from .policy.watcher import PolicyWatcher, policy_version
     from .router import Router, RouterState
     from .server import ServerSettings, serve
+    from .signals import default_models
 
+    path = pathlib.Path(args.policy)
+    if path.is_dir():
+        path = path / "policy.yaml"  # a ConfigMap mounted as a directory
     try:
-        policy = load_policy(args.policy)
-    except PolicyError as exc:
+        text = path.read_text(encoding="utf-8")
+        policy = parse_policy(text, str(path))
+    except (OSError, PolicyError) as exc:
         print(exc, file=sys.stderr)
         return 2
+    models = default_models()
+    state = RouterState(Router(policy, version=policy_version(text), models=models), str(path))
     settings = ServerSettings(
         host=args.host,
         port=args.port,
@@ -37,7 +45,8 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         grace_seconds=args.grace,
         worker_threads=args.workers,
     )
-    asyncio.run(serve(settings, RouterState(Router(policy))))
+    watcher = PolicyWatcher(path, state, models, interval=args.watch_interval) if args.watch_interval > 0 else None
+    asyncio.run(serve(settings, state, watcher))
     return 0
 
 
@@ -127,13 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     serve = sub.add_parser("serve", help="run the ext_proc gRPC server")
-    serve.add_argument("--policy", default=str(DEFAULT_POLICY))
+    serve.add_argument("--policy", default=str(DEFAULT_POLICY), help="a policy file, or a directory holding policy.yaml")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=50051)
     serve.add_argument("--unix-socket", default=None, help="listen on this Unix socket instead of TCP")
     serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
     serve.add_argument("--workers", type=int, default=2, help="threads for parsing, signals and decisions")
+    serve.add_argument("--watch-interval", type=float, default=1.0,
+                       help="seconds between policy checks for hot reload (0: no reload)")
     serve.set_defaults(func=_cmd_serve)
 
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")

@@ -84,14 +84,18 @@ class RouterServer:
         await self._server.wait_for_termination()
 
 
-async def serve(settings: ServerSettings, state: RouterState) -> None:
-    """Run until SIGTERM or SIGINT, then stop gracefully."""
+async def serve(settings: ServerSettings, state: RouterState, watcher=None) -> None:
+    """Run until SIGTERM or SIGINT, then stop gracefully. ``watcher`` hot-reloads the policy."""
     server = RouterServer(settings, state)
     await server.start()
+    if watcher is not None:
+        watcher.start()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     await stop.wait()
     log.info("signal received: draining in-flight streams (grace %.1fs)", settings.grace_seconds)
+    if watcher is not None:
+        await watcher.stop()
     await server.stop()

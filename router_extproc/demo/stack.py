@@ -162,6 +162,7 @@ def running_stack(
     start_router: bool = True,
     log_dir: pathlib.Path | None = None,
     listener_port: int | None = None,
+    router_args: tuple[str, ...] = (),
 ) -> Iterator[Stack]:
     """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
     policy = load_policy(policy_path)
@@ -174,7 +175,7 @@ def running_stack(
         try:
             for name in policy.models:
                 backends[name] = BackendServer(name).start()
-            router = RouterProcess(policy_path, log_path=logs / "router.log")
+            router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args)
             if start_router:
                 router.start()
             ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port)

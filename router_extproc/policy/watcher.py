@@ -1,0 +1,91 @@
+"""Hot reload: watch the policy *directory*, debounce, validate, build, swap atomically.
+
+Kubernetes updates a ConfigMap volume by swapping a ``..data`` symlink: the policy file's own
+inode never changes and a watch on the file misses it. So the watcher polls the resolved
+path and the file's identity (real path, inode, size, mtime); a change is loaded only after it
+has been stable for ``debounce`` seconds. A new router is built around the shared models
+(nothing reloaded from disk but the YAML) and swapped in one assignment; streams in flight
+keep the router they started with. An invalid policy is logged with its error and the last
+good one stays in force (``RouterState.status`` counts both).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import pathlib
+
+from ..router import Router, RouterState
+from ..signals import SharedModels
+from .loader import PolicyError, parse_policy
+
+log = logging.getLogger(__name__)
+
+
+def policy_version(text: str) -> str:
+    """A short content hash: the same file gives the same version on every replica."""
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _identity(path: pathlib.Path) -> tuple | None:
+    try:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+    except OSError:
+        return None
+    return real, st.st_ino, st.st_size, st.st_mtime_ns
+
+
+class PolicyWatcher:
+    def __init__(self, path: pathlib.Path, state: RouterState, models: SharedModels,
+                 interval: float = 0.5, debounce: float = 0.5) -> None:
+        self.path = path
+        self.state = state
+        self.models = models
+        self.interval = interval
+        self.debounce = debounce
+        self._seen = _identity(path)
+        self._task: asyncio.Task | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._run(), name="policy-watcher")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            try:
+                await self._task
+            except asyncio.CancelledError:
+                pass
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(self.interval)
+            current = _identity(self.path)
+            if current == self._seen or current is None:
+                continue
+            await asyncio.sleep(self.debounce)  # let a burst of writes settle
+            if _identity(self.path) != current:
+                continue
+            self._seen = current
+            await asyncio.get_running_loop().run_in_executor(None, self.reload)
+
+    def reload(self) -> bool:
+        """Load, validate, build, swap. Returns whether the new policy is in force."""
+        try:
+            text = self.path.read_text(encoding="utf-8")
+            policy = parse_policy(text, str(self.path))
+            version = policy_version(text)
+            if version == self.state.current().version:
+                return True
+            router = Router(policy, version=version, models=self.models)
+        except (OSError, UnicodeDecodeError, PolicyError, ValueError) as exc:
+            message = str(exc).replace("\n", " | ")
+            self.state.reject(message)
+            log.error("policy reload rejected, keeping version %s: %s", self.state.current().version, message)
+            return False
+        self.state.replace(router)
+        log.info("policy reloaded: %s version %s", policy.name, version)
+        return True

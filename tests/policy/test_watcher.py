@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import asyncio
+import pathlib
+
+from router_extproc.policy import load_policy
+from router_extproc.policy.watcher import PolicyWatcher, policy_version
+from router_extproc.router import Router, RouterState
+from router_extproc.signals import default_models
+from tests.conftest import DEFAULT_POLICY
+
+
+def _watcher(tmp_path: pathlib.Path) -> tuple[PolicyWatcher, pathlib.Path]:
+    path = tmp_path / "policy.yaml"
+    path.write_text(DEFAULT_POLICY.read_text())
+    router = Router(load_policy(path), version=policy_version(path.read_text()), models=default_models())
+    return PolicyWatcher(path, RouterState(router, str(path)), default_models(), interval=0.05, debounce=0.05), path
+
+
+def test_invalid_policy_keeps_the_last_good_one(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    before = watcher.state.current()
+    path.write_text("name: broken\nmodels: {}\n")
+    assert watcher.reload() is False
+    assert watcher.state.current() is before
+    assert watcher.state.status.reloads_failed == 1
+    assert "default_model" in watcher.state.status.last_error
+    path.write_text(DEFAULT_POLICY.read_text().replace("threshold: 0.75", "threshold: 0.8"))
+    assert watcher.reload() is True
+    assert watcher.state.current() is not before
+    assert watcher.state.status.reloads_ok == 1 and watcher.state.status.last_error is None
+
+
+def test_unchanged_content_does_not_rebuild(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    before = watcher.state.current()
+    path.touch()
+    assert watcher.reload() is True
+    assert watcher.state.current() is before
+
+
+async def test_polling_picks_up_a_change_after_debounce(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    before = watcher.state.current()
+    watcher.start()
+    try:
+        path.write_text(DEFAULT_POLICY.read_text().replace("threshold: 0.75", "threshold: 0.7"))
+        for _ in range(100):
+            await asyncio.sleep(0.05)
+            if watcher.state.current() is not before:
+                break
+        assert watcher.state.current() is not before
+    finally:
+        await watcher.stop()
