@@ -27,7 +27,13 @@ def classify(prompt: str, policy_path: str, as_json: bool = False) -> int:
     started = time.perf_counter()
     results = router.compute_signals(request)
     total = (time.perf_counter() - started) * 1000
-    choice = router.route(request).choice if not any(d.block for d in router.policy.decisions) else None
+    from .errors import RequestError
+
+    try:
+        choice = router.route(request).choice
+    except RequestError as refused:
+        choice = None
+        print(f"refused: {refused.status} {refused.code}") if not as_json else None
     if as_json:
         print(json.dumps({ref: {"matched": r.matched, "score": round(r.score, 4), "confidence": round(r.confidence, 4),
                                 "labels": sorted(r.labels), "latency_ms": r.latency_ms, "details": r.details}

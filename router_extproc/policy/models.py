@@ -292,7 +292,7 @@ class Decision(StrictModel):
     @model_validator(mode="after")
     def _one_action(self) -> Decision:
         if self.model is not None:
-            if self.models:
+            if self.models and self.models != [self.model]:
                 raise ValueError("use either 'model' or 'models'")
             object.__setattr__(self, "models", [self.model])
         if bool(self.models) == (self.block is not None):
