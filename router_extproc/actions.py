@@ -32,15 +32,39 @@ def upstream_body(request: ParsedRequest, outcome: RouteOutcome) -> dict[str, An
     actions = outcome.choice.actions or Actions()
     body = dict(request.body)
     body["model"] = outcome.model.provider_model_id
-    pii = outcome.signals.get("pii")
-    types = redacted_types(outcome.choice, pii)
+    types = redacted_types(outcome.choice, outcome.pii)
     if types:
         body = redact(body, types)
+        if outcome.model.privacy == "external" and _residual_pii(body, types):
+            # privacy closure relied on this redaction: never forward what it missed
+            raise RedactionIncomplete(f"redaction left {sorted(types)} in the body")
     if actions.system_prompt is not None and request.endpoint == "chat":
         body["messages"] = with_system_prompt(body["messages"], actions.system_prompt)
     if actions.reasoning is not None:
         set_reasoning(body, outcome.model, actions.reasoning)
     return body
+
+
+class RedactionIncomplete(RuntimeError):
+    """The redacted body still holds PII the route depended on removing."""
+
+
+def _texts(body: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+    for message in body.get("messages", []) or []:
+        content = message.get("content")
+        if isinstance(content, str):
+            out.append(content)
+        elif isinstance(content, list):
+            out += [p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)]
+    prompt = body.get("prompt")
+    out += [prompt] if isinstance(prompt, str) else [p for p in prompt if isinstance(p, str)] if isinstance(prompt, list) else []
+    return out
+
+
+def _residual_pii(body: dict[str, Any], types: frozenset[str]) -> bool:
+    detector = PiiDetector(tuple(types))
+    return any(detector.find(text) for text in _texts(body))
 
 
 def redact(body: dict[str, Any], types: frozenset[str]) -> dict[str, Any]:

@@ -117,6 +117,17 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_schema(args: argparse.Namespace) -> int:
+    from .policy.schema import policy_json_schema
+
+    text = policy_json_schema()
+    if args.output:
+        pathlib.Path(args.output).write_text(text)
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
 def _cmd_classify(args: argparse.Namespace) -> int:
     from .classify import classify
 
@@ -150,6 +161,10 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")
     validate.add_argument("policies", nargs="+")
     validate.set_defaults(func=_cmd_validate)
+
+    schema = sub.add_parser("schema", help="print the policy file's JSON schema")
+    schema.add_argument("--output", "-o", default=None)
+    schema.set_defaults(func=_cmd_schema)
 
     render = sub.add_parser("render-envoy", help="print the Envoy bootstrap for a policy")
     render.add_argument("--policy", default=str(DEFAULT_POLICY))

@@ -29,6 +29,8 @@ class RouteOutcome:
     model: ModelSpec
     signals: dict[str, SignalResult] = field(default_factory=dict)
     privacy: PrivacyState | None = None
+    pii: SignalResult | None = None
+    """The PII scan privacy closure used (the declared ``pii`` signal or the router's own)."""
 
 
 def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[str]:
@@ -76,7 +78,7 @@ class Router:
         pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
         choice = enforce_privacy(self.policy, choice, state)
-        return RouteOutcome(choice, self.policy.models[choice.model], dict(results), state)
+        return RouteOutcome(choice, self.policy.models[choice.model], dict(results), state, pii)
 
     def default_outcome(self, decision: str) -> RouteOutcome:
         """The fail-safe route: the policy's default model, which is always local."""

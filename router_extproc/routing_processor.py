@@ -17,7 +17,7 @@ from . import responses
 from .actions import route_headers, upstream_body
 from .explain import signals_header
 from .errors import ROUTER_DETAILS_PREFIX, RequestError, bad_request, too_large
-from .openai_request import Endpoint, decode_json, endpoint_for, parse_body
+from .openai_request import Endpoint, ParsedRequest, decode_json, endpoint_for, parse_body
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from .processor import Processor
 from .router import RouteOutcome, Router
@@ -59,20 +59,19 @@ class RoutingProcessor(Processor):
 
     def _decide(self, endpoint: Endpoint, raw: bytes, started: float) -> pb.ProcessingResponse:
         stream = False
+        request: ParsedRequest | None = None
         try:
             document = decode_json(raw)
             stream = isinstance(document, dict) and document.get("stream") is True
             request = parse_body(endpoint, document, len(raw))
             outcome = self._router.route(request, self._headers)
+            body_bytes = request.serialize(upstream_body(request, outcome))
         except RequestError as error:
             return self._refuse(error, stream)
         except Exception:
             log.exception("routing failed for request %s; sending it to the default model", self._request_id)
-            outcome = self._router.default_outcome("router-error")
-            self._outcome = outcome
-            return responses.request_body(route_headers(outcome, None), None, clear_route_cache=True)
+            return self._fail_safe(request)
         self._outcome = outcome
-        body_bytes = request.serialize(upstream_body(request, outcome))
         set_headers = route_headers(outcome, len(body_bytes))
         log.debug(
             "request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms",
@@ -84,6 +83,15 @@ class RoutingProcessor(Processor):
             (time.perf_counter() - started) * 1000,
         )
         return responses.request_body(set_headers, body_bytes, clear_route_cache=True)
+
+    def _fail_safe(self, request: ParsedRequest | None) -> pb.ProcessingResponse:
+        """The policy's default model (always local), the body untouched but for its model id."""
+        outcome = self._router.default_outcome("router-error")
+        self._outcome = outcome
+        if request is None:
+            return responses.request_body(route_headers(outcome, None), None, clear_route_cache=True)
+        body_bytes = request.serialize(request.body | {"model": outcome.model.provider_model_id})
+        return responses.request_body(route_headers(outcome, len(body_bytes)), body_bytes, clear_route_cache=True)
 
     async def on_response_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
         if self._outcome is None:

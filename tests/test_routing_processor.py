@@ -154,3 +154,12 @@ async def test_observability_mode_gets_no_answer(default_router: Router) -> None
     message = request_headers_msg()
     message.observability_mode = True
     assert await RoutingProcessor(default_router).process(message) is None
+
+
+async def test_router_error_keeps_the_body_valid_for_the_default_model(stub, default_router: Router, monkeypatch) -> None:
+    monkeypatch.setattr(default_router, "route", lambda request, headers=None: 1 / 0)
+    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
+    common = reply.request_body.response
+    assert set_headers(common.header_mutation)["x-selected-model"] == "small"
+    assert json.loads(common.body_mutation.body)["model"] == "qwen3-8b"
+    assert set_headers(common.header_mutation)["content-length"] == str(len(common.body_mutation.body))

@@ -77,3 +77,34 @@ def test_not_yaml_and_not_mapping() -> None:
 def test_missing_file() -> None:
     with pytest.raises(PolicyError, match="cannot read policy"):
         load_policy("/nonexistent/policy.yaml")
+
+
+def test_committed_json_schema_is_current() -> None:
+    from router_extproc.policy.schema import policy_json_schema
+
+    assert (REPO / "docs" / "policy.schema.json").read_text() == policy_json_schema(), (
+        "docs/policy.schema.json is stale: run `router-extproc schema -o docs/policy.schema.json`"
+    )
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "policies").glob("*.yaml")), ids=lambda p: p.name)
+def test_shipped_policies_satisfy_the_json_schema(path: pathlib.Path) -> None:
+    import json
+
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "docs" / "policy.schema.json").read_text())
+    jsonschema.validate(yaml.safe_load(path.read_text()), schema)
+
+
+def test_validate_cli_exit_codes(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(_with(decisions__0__model="ghost"))
+    ok = subprocess.run([sys.executable, "-m", "router_extproc", "validate", str(REPO / "policies" / "default.yaml")],
+                        capture_output=True, text=True, timeout=60)
+    assert ok.returncode == 0 and "ok" in ok.stdout
+    failed = subprocess.run([sys.executable, "-m", "router_extproc", "validate", str(bad)],
+                            capture_output=True, text=True, timeout=60)
+    assert failed.returncode == 1 and "model 'ghost' is not one of models" in failed.stderr
