@@ -33,7 +33,8 @@ def classify(prompt: str, policy_path: str, as_json: bool = False) -> int:
         choice = router.route(request).choice
     except RequestError as refused:
         choice = None
-        print(f"refused: {refused.status} {refused.code}") if not as_json else None
+        if not as_json:
+            print(f"refused: {refused.status} {refused.code}")
     if as_json:
         print(json.dumps({ref: {"matched": r.matched, "score": round(r.score, 4), "confidence": round(r.confidence, 4),
                                 "labels": sorted(r.labels), "latency_ms": r.latency_ms, "details": r.details}

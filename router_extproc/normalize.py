@@ -52,7 +52,8 @@ def normalize(text: str) -> Normalized:
         )
     nfkc = unicodedata.normalize("NFKC", text)
     if nfkc != text:
-        tricks.add("compatibility_forms") if any(ord(c) > 0x2000 for c in text) else None
+        if any(ord(c) > 0x2000 for c in text):  # full-width / styled letters, not just accents
+            tricks.add("compatibility_forms")
         text = nfkc
     stripped = _INVISIBLE.sub("", text)
     if stripped != text:

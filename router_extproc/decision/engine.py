@@ -48,9 +48,6 @@ class DecisionEngine:
             return self._apply(decision, results, "rule")
         return RouteChoice("default", self._default, "default")
 
-    def decide_named(self, name: str, results: Mapping[str, SignalResult]) -> RouteChoice:
-        return self._apply(self._by_name[name], results, "rule")
-
     def _apply(self, decision: Decision, results: Mapping[str, SignalResult], reason: Reason) -> RouteChoice:
         if decision.block is not None:
             return RouteChoice(decision.name, "", "block", decision.actions, decision.block)

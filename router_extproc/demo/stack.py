@@ -18,7 +18,7 @@ import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
@@ -147,7 +147,6 @@ class Stack:
     router: RouterProcess
     envoy: EnvoyProcess
     listener_port: int
-    extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def url(self) -> str:

@@ -18,6 +18,14 @@ CHARS_PER_TOKEN_BOUND = 12
 ``budget * 12`` never drops a token that the budget would keep."""
 
 
+def head_tail(ids: np.ndarray, max_tokens: int) -> np.ndarray:
+    """Keep the first 3/4 and the last 1/4 of ``max_tokens``: openings and closings both matter."""
+    if len(ids) <= max_tokens:
+        return ids
+    head = max_tokens * 3 // 4
+    return np.concatenate([ids[:head], ids[len(ids) - (max_tokens - head) :]])
+
+
 class WordPieceTokenizer:
     def __init__(self, path: str | None = None) -> None:
         self._tokenizer = Tokenizer.from_file(str(path or tokenizer_path()))
@@ -31,10 +39,7 @@ class WordPieceTokenizer:
             keep = max_tokens * CHARS_PER_TOKEN_BOUND
             text = text[: keep * 3 // 4] + " " + text[-keep // 4 :]
         ids = np.asarray(self._tokenizer.encode(text, add_special_tokens=False).ids, dtype=np.int32)
-        if max_tokens is not None and len(ids) > max_tokens:
-            head = max_tokens * 3 // 4
-            ids = np.concatenate([ids[:head], ids[len(ids) - (max_tokens - head) :]])
-        return ids
+        return head_tail(ids, max_tokens) if max_tokens is not None else ids
 
     def ids_batch(self, texts: list[str]) -> list[np.ndarray]:
         return [np.asarray(e.ids, dtype=np.int32) for e in self._tokenizer.encode_batch(texts, add_special_tokens=False)]

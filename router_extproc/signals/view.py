@@ -17,7 +17,7 @@ from functools import cached_property
 
 import numpy as np
 
-from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND
+from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
 from ..features import Featurizer, TextFeatures
 from ..normalize import normalize
 from ..openai_request import ParsedRequest
@@ -60,10 +60,7 @@ class RequestView:
             user = [ids for ids in self.message_ids if len(ids)]
         if not user:
             return np.zeros(0, np.int32)
-        last = user[-1]
-        if len(last) > LAST_TURN_TOKENS:
-            head = LAST_TURN_TOKENS * 3 // 4
-            last = np.concatenate([last[:head], last[len(last) - (LAST_TURN_TOKENS - head) :]])
+        last = head_tail(user[-1], LAST_TURN_TOKENS)
         parts, budget = [last], FOCUS_TOKENS - len(last)
         for earlier in reversed(user[:-1]):
             if budget <= 0:
@@ -90,7 +87,5 @@ class RequestView:
         from .jailbreak import chunk_ids
 
         ids = np.concatenate(self.message_ids) if self.message_ids else np.zeros(0, np.int32)
-        if len(ids) > MAX_CHUNKS * CHUNK_TOKENS:
-            keep = MAX_CHUNKS * CHUNK_TOKENS
-            ids = np.concatenate([ids[: keep * 3 // 4], ids[len(ids) - keep // 4 :]])
+        ids = head_tail(ids, MAX_CHUNKS * CHUNK_TOKENS)
         return [self._featurizer.from_ids(piece) for piece in chunk_ids(ids)]

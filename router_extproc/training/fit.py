@@ -9,6 +9,7 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
+from ..encoder.tokenizer import head_tail
 from ..features import HASH_DIM, Featurizer, TextFeatures
 
 
@@ -16,10 +17,7 @@ def featurize_all(featurizer: Featurizer, texts: Sequence[str], max_tokens: int,
     ids = featurizer.tokenizer.ids_batch([t[: max_tokens * 12] for t in texts])
     out = []
     for row in tqdm(ids, desc=desc, unit="text", leave=False):
-        if len(row) > max_tokens:
-            head = max_tokens * 3 // 4
-            row = np.concatenate([row[:head], row[len(row) - (max_tokens - head) :]])
-        out.append(featurizer.from_ids(row))
+        out.append(featurizer.from_ids(head_tail(row, max_tokens)))
     return out
 
 
