@@ -117,6 +117,50 @@ def _cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _evaluate(args: argparse.Namespace):
+    from .evaluation.dataset import load_outcomes
+    from .evaluation.runner import Evaluation
+    from .policy import load_policy
+
+    policy = load_policy(args.policy)
+    queries = load_outcomes(args.data, args.limit)
+    return Evaluation(policy, queries, progress=not args.quiet).run(args.points, progress=not args.quiet)
+
+
+def _cmd_eval(args: argparse.Namespace) -> int:
+    import json
+
+    from .evaluation.report import write
+
+    report = _evaluate(args)
+    if args.out:
+        for path in write(report, pathlib.Path(args.out)):
+            print(f"wrote {path}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        from .evaluation.report import markdown
+
+        print(markdown(report).split("## Frontier")[0])
+    return 0
+
+
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from .evaluation.calibrate import choose, write_threshold
+    from .policy import load_policy
+
+    report = _evaluate(args)
+    point = choose(report, args.strong_share, args.max_cost, args.min_quality)
+    sweep = report["sweep"]
+    print(f"{sweep['decision']}.{sweep['parameter']} = {point['threshold']:.4f}: quality {point['quality']:.4f}, "
+          f"cost ${point['cost']:.4f}, strong share {point['strong_share']:.1%} (calibration set: {args.data})")
+    if args.write:
+        write_threshold(pathlib.Path(args.policy), sweep["decision"], sweep["parameter"], point["threshold"])
+        load_policy(args.policy)  # the edited file must still validate
+        print(f"written to {args.policy}")
+    return 0
+
+
 def _cmd_schema(args: argparse.Namespace) -> int:
     from .policy.schema import policy_json_schema
 
@@ -161,6 +205,28 @@ def build_parser() -> argparse.ArgumentParser:
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")
     validate.add_argument("policies", nargs="+")
     validate.set_defaults(func=_cmd_validate)
+
+    def eval_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--policy", required=True)
+        p.add_argument("--data", required=True, help="per-query outcomes (JSON lines, .gz ok)")
+        p.add_argument("--points", type=int, default=41, help="points of the threshold sweep")
+        p.add_argument("--limit", type=int, default=None, help="use the first N queries")
+        p.add_argument("--quiet", action="store_true", help="no progress bars")
+
+    evaluate = sub.add_parser("eval", help="cost-quality frontier, APGR, CPT of a policy on outcome data")
+    eval_args(evaluate)
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object (apgr, cpt50, ...)")
+    evaluate.add_argument("--out", default=None, help="directory for report.json, report.md, frontier.png")
+    evaluate.set_defaults(func=_cmd_eval)
+
+    calibrate = sub.add_parser("calibrate", help="choose the threshold that meets a target; --write edits the policy")
+    eval_args(calibrate)
+    target = calibrate.add_mutually_exclusive_group(required=True)
+    target.add_argument("--strong-share", type=float, help="at most this share of calls to the strongest model")
+    target.add_argument("--max-cost", type=float, help="at most this cost (USD for the set)")
+    target.add_argument("--min-quality", type=float, help="at least this quality")
+    calibrate.add_argument("--write", action="store_true", help="write the threshold into the policy file")
+    calibrate.set_defaults(func=_cmd_calibrate)
 
     schema = sub.add_parser("schema", help="print the policy file's JSON schema")
     schema.add_argument("--output", "-o", default=None)

@@ -92,8 +92,13 @@ def test_cheapest_capable_strategy() -> None:
     assert select_model(decision, policy, history) == "cheap"
     assert select_model(decision, policy, math) == "mid"
     strict = decision.model_copy(update={"quality_threshold": 0.95})
-    memory = {"difficulty": SignalResult("difficulty", True, 0.1, 1.0, frozenset(), {"expected_accuracy": {"M-top": 0.97}})}
-    assert select_model(strict, policy, math | memory) == "top"  # the memory's per-prompt estimate counts
+    # strong neighbour evidence (10 units of weight, all correct) lifts "mid" over the bar for this prompt
+    memory = {"difficulty": SignalResult("difficulty", True, 0.1, 1.0, frozenset(), {"neighbours": {"M-mid": (10.0, 10.0, 0.5)}})}
+    lifted = decision.model_copy(update={"quality_threshold": 0.9})
+    mid_with_memory = policy.models["mid"].model_copy(update={"outcome_model": "M-mid"})
+    policy_mem = policy.model_copy(update={"models": policy.models | {"mid": mid_with_memory}})
+    assert select_model(lifted, policy_mem, math | memory) == "mid"
+    assert select_model(lifted, policy, math) == "top"
     assert select_model(strict, policy, math) == "top"  # nobody clears: the best predicted
 
 

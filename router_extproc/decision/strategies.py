@@ -5,8 +5,8 @@
   ``difficulty`` signal reaches ``difficulty_threshold`` (or is missing: fail to strong).
 - ``cheapest_capable``: candidates by blended price, the first whose predicted quality for
   this prompt clears ``quality_threshold``; else the best predicted (fail to quality).
-  Predicted quality is the model's expected accuracy from the difficulty memory when the model
-  names an ``outcome_model``, else its policy ``quality`` for the prompt's domain.
+  Predicted quality: see ``predicted_quality`` (neighbours' outcomes shrunk towards the
+  policy's per-domain quality).
 """
 
 from __future__ import annotations
@@ -17,18 +17,30 @@ from ..policy.models import Decision, Policy
 from ..signals.base import SignalResult
 
 
+PRIOR_WEIGHT = 4.0
+"""How many units of neighbour weight (sim^2) the prior is worth when both are known."""
+
+
 def predicted_quality(policy: Policy, model: str, results: Mapping[str, SignalResult]) -> float | None:
+    """The model's expected quality on this prompt.
+
+    Prior: the policy's ``quality`` for the prompt's domain (else its ``default``), else the
+    model's overall accuracy in the difficulty memory. Evidence: the accuracy of the nearest
+    memory questions (via ``outcome_model``), weighted by similarity and shrunk towards the prior.
+    """
     spec = policy.models[model]
-    difficulty = results.get("difficulty")
-    if spec.outcome_model and difficulty is not None and difficulty.details:
-        value = difficulty.details.get("expected_accuracy", {}).get(spec.outcome_model)
-        if value is not None:
-            return float(value)
+    prior = None
     if spec.quality:
         domain = results.get("domain")
         label = next(iter(domain.labels), None) if domain is not None else None
-        return spec.quality.get(label or "default", spec.quality.get("default"))
-    return None
+        prior = spec.quality.get(label or "default", spec.quality.get("default"))
+    difficulty = results.get("difficulty")
+    neighbours = (difficulty.details or {}).get("neighbours", {}) if difficulty is not None else {}
+    if spec.outcome_model and spec.outcome_model in neighbours:
+        hits, weight, overall = neighbours[spec.outcome_model]
+        base = overall if prior is None else prior
+        return (hits + PRIOR_WEIGHT * base) / (weight + PRIOR_WEIGHT)
+    return prior
 
 
 def select_model(decision: Decision, policy: Policy, results: Mapping[str, SignalResult]) -> str:

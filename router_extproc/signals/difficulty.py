@@ -2,7 +2,7 @@
 
 See ``training/train_difficulty.py`` for why a similarity-weighted outcome memory and not a
 text head. The same memory yields each of its models' expected accuracy on the prompt, which
-``details['expected_accuracy']`` carries for strategies that weigh several models.
+``details['neighbours']`` carries for strategies that weigh several models.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ class OutcomeMemory:
     weak: str
     k: int
     meta: dict
+    prior: np.ndarray  # (models,) each model's accuracy over the whole memory
 
     @classmethod
     def load(cls, directory: pathlib.Path = HEADS_DIR) -> OutcomeMemory:
@@ -40,12 +41,16 @@ class OutcomeMemory:
             matrix = sp.csr_matrix((data["values"].astype(np.float32), data["indices"], data["indptr"]),
                                    shape=(rows, HASH_DIM))
             outcomes = data["outcomes"]
-        return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta)
+        known = outcomes >= 0
+        prior = (np.where(known, outcomes, 0).sum(0) / np.maximum(known.sum(0), 1)).astype(np.float32)
+        return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta, prior)
 
-    def expected_accuracy(self, features: TextFeatures) -> tuple[np.ndarray, float]:
-        """Per-model expected accuracy, and the similarity of the closest memory row."""
+    def expected_accuracy(self, features: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
+        """Per-model neighbour accuracy, the neighbours' weighted hits and weights (for
+        shrinkage towards a prior), and the closest row's similarity."""
+        zeros = np.zeros(len(self.models))
         if not len(features.lexical_index):
-            return np.full(len(self.models), np.nan), 0.0
+            return np.full(len(self.models), np.nan), zeros, zeros, 0.0
         norm = float(np.linalg.norm(features.lexical_value)) or 1.0
         # the matrix is stored feature-major (one row per feature): a query reads only its rows
         sim = self.matrix[features.lexical_index].T @ (features.lexical_value / norm)
@@ -54,8 +59,8 @@ class OutcomeMemory:
         weight = sim[idx] ** 2
         known = self.outcomes[idx] >= 0
         w = weight[:, None] * known
-        acc = (w * np.where(known, self.outcomes[idx], 0)).sum(0) / np.maximum(w.sum(0), 1e-9)
-        return acc, float(sim[idx].max())
+        hits = (w * np.where(known, self.outcomes[idx], 0)).sum(0)
+        return hits / np.maximum(w.sum(0), 1e-9), hits, w.sum(0), float(sim[idx].max())
 
 
 class DifficultyEstimator:
@@ -69,7 +74,7 @@ class DifficultyEstimator:
         self._w = memory.models.index(memory.weak)
 
     def evaluate(self, view: RequestView) -> SignalResult:
-        accuracy, nearest = self._memory.expected_accuracy(view.last_user_features)
+        accuracy, hits, weight, nearest = self._memory.expected_accuracy(view.last_user_features)
         # far from every known question the estimate is shrunk towards "no gain"
         confidence = min(1.0, nearest / self._min_similarity) if self._min_similarity else 1.0
         gain = float(accuracy[self._s] - accuracy[self._w]) * confidence if nearest > 0 else 0.0
@@ -80,5 +85,8 @@ class DifficultyEstimator:
             confidence,
             frozenset(),
             {"nearest_similarity": round(nearest, 3),
-             "expected_accuracy": dict(zip(self._memory.models, np.round(accuracy, 3).tolist(), strict=True))},
+             # per model: (weighted correct neighbours, their weight, overall accuracy) so a
+             # strategy can shrink the neighbours' estimate towards the prior it trusts
+             "neighbours": {m: (round(float(h), 4), round(float(w), 4), round(float(p), 4))
+                            for m, h, w, p in zip(self._memory.models, hits, weight, self._memory.prior, strict=True)}},
         )

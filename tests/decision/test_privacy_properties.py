@@ -69,7 +69,7 @@ def result(ref: str, draw) -> SignalResult | None:
         return SignalResult(ref, draw(st.booleans()), 0.0, 0.0, frozenset({"error"}), error="RuntimeError: scan failed")
     labels = frozenset(draw(st.lists(st.sampled_from(PII_TYPES), unique=True, max_size=3))) if "pii" in ref else frozenset()
     return SignalResult(ref, draw(st.booleans()), draw(st.floats(-1, 1)), draw(st.floats(0, 1)), labels,
-                        {"expected_accuracy": {}} if ref == "difficulty" else None)
+                        {"neighbours": {}} if ref == "difficulty" else None)
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -102,8 +102,9 @@ def test_difficulty_gives_per_model_accuracy(view, models) -> None:
     result = DifficultyEstimator(models.outcome_memory, 0.1, 0.2).evaluate(
         view("A 2 kg block slides down a frictionless incline of 30 degrees. What is its acceleration?\n"
              "A. 4.9 m/s^2\nB. 9.8 m/s^2\nC. 2.5 m/s^2\nD. 3.2 m/s^2"))
-    accuracy = result.details["expected_accuracy"]
-    assert len(accuracy) == 29 and all(0.0 <= v <= 1.0 for v in accuracy.values())
+    neighbours = result.details["neighbours"]
+    assert len(neighbours) == 29
+    assert all(0.0 <= hits <= weight + 1e-6 and 0.0 <= overall <= 1.0 for hits, weight, overall in neighbours.values())
     assert -1.0 <= result.score <= 1.0 and result.confidence > 0.5
 
 
