@@ -59,6 +59,3 @@ class Featurizer:
     def from_ids(self, ids: np.ndarray) -> TextFeatures:
         index, value = tfidf(lexical_buckets(ids), self.idf)
         return TextFeatures(ids, self.static.embed(ids), index, value)
-
-    def featurize(self, text: str, max_tokens: int = 256) -> TextFeatures:
-        return self.from_ids(self.tokenizer.ids(text, max_tokens))

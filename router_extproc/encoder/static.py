@@ -30,9 +30,3 @@ class StaticEmbedding:
         vector = self.table[ids].mean(axis=0)
         norm = float(np.linalg.norm(vector))
         return vector / norm if norm > 0 else vector
-
-    def embed_chunks(self, ids: np.ndarray, chunk: int) -> np.ndarray:
-        """One vector per ``chunk`` tokens: for signals that must read a whole long text."""
-        if len(ids) <= chunk:
-            return self.embed(ids)[None, :]
-        return np.stack([self.embed(ids[i : i + chunk]) for i in range(0, len(ids), chunk)])

@@ -46,6 +46,3 @@ class WordPieceTokenizer:
 
     def count(self, text: str) -> int:
         return len(self._tokenizer.encode(text, add_special_tokens=False).ids)
-
-    def token(self, token_id: int) -> str:
-        return self._tokenizer.id_to_token(token_id) or "[UNK]"

@@ -46,11 +46,6 @@ def cpt(curve: PairCurve, target: float) -> float:
     return float(curve.share[reached[0]]) if len(reached) else 1.0
 
 
-def random_apgr(strong: np.ndarray, weak: np.ndarray) -> float:
-    """The expectation of random routing: PGR = share, so APGR = 0.5 exactly."""
-    return 0.5
-
-
 def oracle_score(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
     """Route strong exactly where it helps: gain 1 first, then ties, then losses."""
     return strong.astype(float) - weak.astype(float)
