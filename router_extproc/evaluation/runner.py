@@ -22,6 +22,7 @@ from ..openai_request import parse_request
 from ..policy.models import Policy
 from ..router import Router
 from ..signals import SharedModels, default_models
+from ..signals.view import PER_MESSAGE_TOKENS
 from .dataset import Query
 
 
@@ -78,7 +79,7 @@ class Evaluation:
             request = parse_request("chat", json.dumps({"model": policy.auto_model_names[0],
                                                         "messages": [{"role": "user", "content": query.prompt}]}).encode())
             self.results.append(router.compute_signals(request))
-            self.input_tokens.append(tokenizer.count(query.prompt) + 4)
+            self.input_tokens.append(tokenizer.count(query.prompt) + PER_MESSAGE_TOKENS)
         self.strong = max(policy.models, key=lambda n: policy.models[n].price)  # until run() measures
         self.weak = min(policy.models, key=lambda n: policy.models[n].price)
 

@@ -20,6 +20,19 @@ from .base import SignalResult
 from .view import RequestView
 
 
+def neighbour_outcomes(sim: np.ndarray, outcomes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For (queries, rows) similarities: per query and model, the sim^2-weighted correct
+    answers among the k nearest rows, their total weight, and the nearest row's similarity.
+    One rule for training reports and for serving."""
+    k = min(k, sim.shape[1])
+    idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    top = np.take_along_axis(sim, idx, 1)
+    known = outcomes[idx] >= 0  # (queries, k, models)
+    weight = (top**2)[:, :, None] * known
+    hits = (weight * np.where(known, outcomes[idx], 0)).sum(1)
+    return hits, weight.sum(1), top.max(1)
+
+
 @dataclass
 class OutcomeMemory:
     matrix: sp.csr_matrix  # (rows, HASH_DIM), L2-normalised lexical vectors
@@ -54,13 +67,8 @@ class OutcomeMemory:
         norm = float(np.linalg.norm(features.lexical_value)) or 1.0
         # the matrix is stored feature-major (one row per feature): a query reads only its rows
         sim = self.matrix[features.lexical_index].T @ (features.lexical_value / norm)
-        k = min(self.k, len(sim))
-        idx = np.argpartition(-sim, k - 1)[:k]
-        weight = sim[idx] ** 2
-        known = self.outcomes[idx] >= 0
-        w = weight[:, None] * known
-        hits = (w * np.where(known, self.outcomes[idx], 0)).sum(0)
-        return hits / np.maximum(w.sum(0), 1e-9), hits, w.sum(0), float(sim[idx].max())
+        hits, weight, nearest = neighbour_outcomes(sim[None, :], self.outcomes, self.k)
+        return hits[0] / np.maximum(weight[0], 1e-9), hits[0], weight[0], float(nearest[0])
 
 
 class DifficultyEstimator:

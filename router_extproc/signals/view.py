@@ -19,24 +19,35 @@ import numpy as np
 
 from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
 from ..features import Featurizer, TextFeatures
-from ..normalize import normalize
+from ..normalize import Normalized, normalize
 from ..openai_request import ParsedRequest
 
 MESSAGE_TOKEN_CAP = 4096
+CONVERSATION_TOKEN_CAP = 4096
 FOCUS_TOKENS = 256
 LAST_TURN_TOKENS = 192
-CHUNK_TOKENS = 256
-MAX_CHUNKS = 16
 CHARS_PER_TOKEN = 4
+PER_MESSAGE_TOKENS = 4
+"""Tokens a chat template adds per turn (role markers, separators)."""
 
 
 class RequestView:
     def __init__(self, request: ParsedRequest, featurizer: Featurizer) -> None:
         self.request = request
         self._featurizer = featurizer
-        normalized = [normalize(m.text) for m in request.messages]
-        self.texts = [n.text for n in normalized]
-        self.tricks: frozenset[str] = frozenset().union(*(n.tricks for n in normalized))
+
+    @cached_property
+    def _normalized(self) -> list[Normalized]:
+        """Done on first use: a keyword-only policy never pays for it."""
+        return [normalize(m.text) for m in self.request.messages]
+
+    @cached_property
+    def texts(self) -> list[str]:
+        return [n.text for n in self._normalized]
+
+    @cached_property
+    def tricks(self) -> frozenset[str]:
+        return frozenset().union(*(n.tricks for n in self._normalized))
 
     @cached_property
     def message_ids(self) -> list[np.ndarray]:
@@ -51,7 +62,7 @@ class RequestView:
             total += len(ids)
             if len(ids) >= MESSAGE_TOKEN_CAP or len(text) > MESSAGE_TOKEN_CAP * CHARS_PER_TOKEN_BOUND:
                 total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))  # cut: estimate the rest
-        return total + 4 * len(self.texts)
+        return total + PER_MESSAGE_TOKENS * len(self.texts)
 
     @cached_property
     def focus_ids(self) -> np.ndarray:
@@ -87,5 +98,5 @@ class RequestView:
         from .jailbreak import chunk_ids
 
         ids = np.concatenate(self.message_ids) if self.message_ids else np.zeros(0, np.int32)
-        ids = head_tail(ids, MAX_CHUNKS * CHUNK_TOKENS)
+        ids = head_tail(ids, CONVERSATION_TOKEN_CAP)
         return [self._featurizer.from_ids(piece) for piece in chunk_ids(ids)]

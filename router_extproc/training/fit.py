@@ -9,12 +9,12 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
-from ..encoder.tokenizer import head_tail
+from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
 from ..features import HASH_DIM, Featurizer, TextFeatures
 
 
 def featurize_all(featurizer: Featurizer, texts: Sequence[str], max_tokens: int, desc: str) -> list[TextFeatures]:
-    ids = featurizer.tokenizer.ids_batch([t[: max_tokens * 12] for t in texts])
+    ids = featurizer.tokenizer.ids_batch([t[: max_tokens * CHARS_PER_TOKEN_BOUND] for t in texts])
     out = []
     for row in tqdm(ids, desc=desc, unit="text", leave=False):
         out.append(featurizer.from_ids(head_tail(row, max_tokens)))

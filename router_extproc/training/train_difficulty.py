@@ -22,6 +22,7 @@ from ..encoder.assets import ENCODER_ID
 from ..evaluation.metrics import apgr, cpt, oracle_score, pair_curve
 from ..features import HASH_DIM, Featurizer
 from ..heads import FEATURE_VERSION, HEADS_DIR
+from ..signals.difficulty import neighbour_outcomes
 from . import data
 from .fit import featurize_all
 from .report import print_report
@@ -54,14 +55,8 @@ def memory_matrix(features, keep: int) -> sp.csr_matrix:
 
 def expected_accuracy(memory: sp.csr_matrix, outcomes: np.ndarray, query: sp.csr_matrix, k: int) -> np.ndarray:
     """(queries, models) similarity-weighted accuracy of the k nearest memory rows."""
-    sim = (query @ memory.T).toarray()
-    k = min(k, sim.shape[1])
-    idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
-    weight = np.take_along_axis(sim, idx, 1) ** 2
-    known = outcomes[idx] >= 0  # (q, k, models)
-    correct = np.where(known, outcomes[idx], 0).astype(np.float32)
-    w = weight[:, :, None] * known
-    return (w * correct).sum(1) / np.maximum(w.sum(1), 1e-9)
+    hits, weight, _ = neighbour_outcomes((query @ memory.T).toarray(), outcomes, k)
+    return hits / np.maximum(weight, 1e-9)
 
 
 def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
