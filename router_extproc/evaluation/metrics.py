@@ -49,3 +49,16 @@ def cpt(curve: PairCurve, target: float) -> float:
 def oracle_score(strong: np.ndarray, weak: np.ndarray) -> np.ndarray:
     """Route strong exactly where it helps: gain 1 first, then ties, then losses."""
     return strong.astype(float) - weak.astype(float)
+
+
+def cpt_interpolated(share: np.ndarray, pgr: np.ndarray, target: float) -> float:
+    """CPT on a sparse sweep: the share where the (non-decreasing) PGR curve, linear between
+    sweep points, first reaches ``target``; 1.0 if it never does."""
+    reached = np.flatnonzero(pgr >= target)
+    if not len(reached):
+        return 1.0
+    i = int(reached[0])
+    if i == 0:
+        return 0.0
+    s0, s1, p0, p1 = share[i - 1], share[i], pgr[i - 1], pgr[i]
+    return float(s0 + (target - p0) * (s1 - s0) / (p1 - p0)) if p1 > p0 else float(s1)

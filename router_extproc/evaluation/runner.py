@@ -24,6 +24,7 @@ from ..router import Router
 from ..signals import SharedModels, default_models
 from ..signals.view import PER_MESSAGE_TOKENS
 from .dataset import Query
+from .metrics import cpt_interpolated
 
 
 @dataclass
@@ -124,7 +125,8 @@ class Evaluation:
         singles = {m: self.single(m) for m in self.policy.models}
         self.strong = max(singles, key=lambda m: (singles[m].quality, -singles[m].cost))
         self.weak = min(singles, key=lambda m: (singles[m].cost, -singles[m].quality))
-        singles = {m: self.single(m) for m in self.policy.models}  # strong_share against the final pair
+        for model, point in singles.items():  # shares were counted against the provisional pair
+            point.strong_share = float(model == self.strong)
         sweep = sweep_of(self.policy, self.results, points)
         frontier = [self.point_for(self.route_all(with_threshold(self.policy, sweep, v)), v)
                     for v in tqdm(sweep.values, desc="sweep", unit="point", disable=not progress)]
@@ -150,14 +152,7 @@ def summarize(ev: Evaluation, sweep: Sweep, frontier: list[Point], configured: P
     apgr = float(np.trapezoid(pgr, share))
 
     def cpt(target: float) -> float:
-        reached = np.flatnonzero(pgr >= target)
-        if not len(reached):
-            return 1.0
-        i = int(reached[0])
-        if i == 0:
-            return 0.0
-        s0, s1, p0, p1 = share[i - 1], share[i], pgr[i - 1], pgr[i]
-        return float(s0 + (target - p0) * (s1 - s0) / (p1 - p0)) if p1 > p0 else float(s1)
+        return cpt_interpolated(share, pgr, target)
 
     best_single = max(singles, key=lambda m: singles[m].quality)
     return {
