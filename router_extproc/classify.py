@@ -7,13 +7,14 @@ import time
 
 from .openai_request import parse_request
 from .policy import Policy, load_policy
+from .policy.models import BUILTIN_SIGNALS
 from .router import Router
 
 
 def all_signals_policy(base: Policy) -> Policy:
     """The given policy with every built-in signal switched on (for inspection)."""
     signals = base.signals.model_dump(by_alias=True)
-    for builtin in ("domain", "difficulty", "jailbreak", "pii", "modality", "language"):
+    for builtin in BUILTIN_SIGNALS:
         if signals.get(builtin) is None:
             signals[builtin] = {}
     return Policy.model_validate(base.model_dump(by_alias=True) | {"signals": signals})

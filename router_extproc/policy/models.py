@@ -164,6 +164,10 @@ class EnabledSignal(StrictModel):
     """A signal with no parameters (``modality``, ``language``)."""
 
 
+BUILTIN_SIGNALS = ("domain", "difficulty", "jailbreak", "pii", "modality", "language")
+"""Signals declared once per policy and referenced by their kind alone."""
+
+
 class Signals(StrictModel):
     keyword: list[KeywordSignal] = []
     context_length: list[ContextLengthSignal] = []
@@ -178,8 +182,7 @@ class Signals(StrictModel):
     def names(self) -> set[str]:
         """References as rules write them: ``kind:name`` for lists, ``kind`` for single signals."""
         refs = {f"{kind}:{s.name}" for kind in ("keyword", "context_length", "similarity") for s in getattr(self, kind)}
-        singles = ("domain", "difficulty", "jailbreak", "pii", "modality", "language")
-        return refs | {kind for kind in singles if getattr(self, kind) is not None}
+        return refs | {kind for kind in BUILTIN_SIGNALS if getattr(self, kind) is not None}
 
 
 class Rule(StrictModel):
