@@ -20,11 +20,16 @@ def _configure_logging(level: str) -> None:
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:
+    import os
+
     from .policy import PolicyError, parse_policy
     from .policy.watcher import PolicyWatcher, policy_version
     from .router import Router, RouterState
     from .server import ServerSettings, serve
     from .signals import default_models
+    from .telemetry import DecisionLog, RouterMetrics, Telemetry
+    from .telemetry.decision_log import KEY_ENV
+    from .telemetry.tracing import tracing_from_env
 
     path = pathlib.Path(args.policy)
     if path.is_dir():
@@ -32,11 +37,29 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     try:
         text = path.read_text(encoding="utf-8")
         policy = parse_policy(text, str(path))
-    except (OSError, PolicyError) as exc:
+        tracing = tracing_from_env()
+    except (OSError, PolicyError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
     models = default_models()
-    state = RouterState(Router(policy, version=policy_version(text), models=models), str(path))
+
+    def load_state() -> RouterState:
+        """The slow part (tokenizer, static table, heads, encoder): health says NOT_SERVING meanwhile."""
+        return RouterState(Router(policy, version=policy_version(text), models=models), str(path))
+
+    def make_telemetry(state: RouterState) -> Telemetry:
+        log = None
+        if args.decision_log:
+            key = os.environ.get(KEY_ENV)
+            log = DecisionLog.open(args.decision_log, int(args.decision_log_max_mb * 1024 * 1024),
+                                   args.decision_log_backups, key.encode() if key else None)
+        return Telemetry(RouterMetrics(state), tracing, log)
+
+    def make_watcher(state: RouterState) -> PolicyWatcher | None:
+        if args.watch_interval <= 0:
+            return None
+        return PolicyWatcher(path, state, models, interval=args.watch_interval)
+
     settings = ServerSettings(
         host=args.host,
         port=args.port,
@@ -44,9 +67,12 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_bytes,
         grace_seconds=args.grace,
         worker_threads=args.workers,
+        health_port=args.health_port,
+        health_host=args.health_host,
+        metrics_port=args.metrics_port,
+        metrics_host=args.metrics_host,
     )
-    watcher = PolicyWatcher(path, state, models, interval=args.watch_interval) if args.watch_interval > 0 else None
-    asyncio.run(serve(settings, state, watcher))
+    asyncio.run(serve(settings, load_state, make_telemetry, make_watcher))
     return 0
 
 
@@ -198,6 +224,15 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
     serve.add_argument("--workers", type=int, default=2, help="threads for parsing, signals and decisions")
+    serve.add_argument("--health-port", type=int, default=None,
+                       help="also serve gRPC health alone on this TCP port (probes); NOT_SERVING until loaded")
+    serve.add_argument("--health-host", default="127.0.0.1", help="0.0.0.0 in a pod, so the kubelet reaches it")
+    serve.add_argument("--metrics-port", type=int, default=None, help="Prometheus /metrics on this port")
+    serve.add_argument("--metrics-host", default="127.0.0.1")
+    serve.add_argument("--decision-log", default=None,
+                       help="one JSON line per request: '-' for stdout or a file (size-rotated)")
+    serve.add_argument("--decision-log-max-mb", type=float, default=100.0)
+    serve.add_argument("--decision-log-backups", type=int, default=5)
     serve.add_argument("--watch-interval", type=float, default=1.0,
                        help="seconds between policy checks for hot reload (0: no reload)")
     serve.set_defaults(func=_cmd_serve)

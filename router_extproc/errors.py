@@ -47,6 +47,13 @@ class RequestError(Exception):
         return data, "application/json"
 
 
+@dataclass(frozen=True)
+class Blocked(RequestError):
+    """A refusal by a policy decision (not bad input): ``decision`` names it."""
+
+    decision: str = ""
+
+
 def bad_request(message: str, *, code: str = "invalid_request", param: str | None = None) -> RequestError:
     return RequestError(400, message, "invalid_request_error", code, param)
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 
 from .signals.base import SignalResult
 
-_LABELLED = ("domain", "pii", "language", "modality", "jailbreak")
+LABELLED_SIGNALS = ("domain", "pii", "language", "modality", "jailbreak")
 MAX_HEADER_CHARS = 512
 
 
@@ -23,7 +23,7 @@ def signals_header(results: Mapping[str, SignalResult]) -> str:
             value = f"{int(result.score)}"
         else:
             value = f"{result.score:.3g}"
-        labels = sorted(result.labels) if ref in _LABELLED else []
+        labels = sorted(result.labels) if ref in LABELLED_SIGNALS else []
         if result.error:
             labels = ["error"]
         parts.append(f"{ref}={value}" + (":" + "+".join(labels).replace(" ", "_") if labels else ""))

@@ -8,6 +8,7 @@ hook never breaks the gRPC stream: it is logged and the phase passes through.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 
 from . import responses
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
@@ -17,6 +18,16 @@ log = logging.getLogger(__name__)
 
 class Processor:
     """Pass-through for every phase: Envoy continues as if the router were not there."""
+
+    exchange_complete = False
+    """True once the processor has seen every message it asked for; Envoy may then cancel
+    the stream instead of closing it, which is not an error."""
+
+    def on_stream_start(self, metadata: Mapping[str, str]) -> None:
+        """The stream opened; ``metadata`` is its gRPC metadata (Envoy's trace context)."""
+
+    def on_stream_end(self, error: BaseException | None) -> None:
+        """The stream closed, after its last message (``error`` if it broke): account here."""
 
     async def on_request_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
         return responses.request_headers()

@@ -59,12 +59,18 @@ def request_body(
     return pb.ProcessingResponse(request_body=pb.BodyResponse(response=_common(set_headers, (), body, clear_route_cache)))
 
 
-def response_headers(set_headers: Mapping[str, str] | None = None) -> pb.ProcessingResponse:
-    return pb.ProcessingResponse(response_headers=pb.HeadersResponse(response=_common(set_headers, (), None, False)))
+def response_headers(
+    set_headers: Mapping[str, str] | None = None, mode_override: ProcessingMode | None = None
+) -> pb.ProcessingResponse:
+    return pb.ProcessingResponse(
+        response_headers=pb.HeadersResponse(response=_common(set_headers, (), None, False)),
+        mode_override=mode_override,
+    )
 
 
-def response_body() -> pb.ProcessingResponse:
-    return pb.ProcessingResponse(response_body=pb.BodyResponse(response=pb.CommonResponse()))
+def response_body(replacement: bytes | None = None) -> pb.ProcessingResponse:
+    """Continue; ``replacement`` stands in for this body (or, when streamed, this chunk)."""
+    return pb.ProcessingResponse(response_body=pb.BodyResponse(response=_common(None, (), replacement, False)))
 
 
 def request_trailers() -> pb.ProcessingResponse:
@@ -94,6 +100,11 @@ def pass_through_mode() -> ProcessingMode:
         response_header_mode=ProcessingMode.SKIP,
         response_body_mode=ProcessingMode.NONE,
     )
+
+
+def response_body_mode(mode: int) -> ProcessingMode:
+    """How this response's body reaches the router (set at its response headers)."""
+    return ProcessingMode(response_body_mode=mode)  # type: ignore[arg-type]
 
 
 def headers_to_dict(header_map: base_pb2.HeaderMap) -> dict[str, str]:

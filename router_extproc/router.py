@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from .decision import DecisionEngine, RouteChoice
 from .decision.privacy import PrivacyState, enforce_privacy, privacy_state
-from .errors import RequestError, model_not_found
+from .errors import Blocked, model_not_found
 from .openai_request import ParsedRequest
 from .policy import Policy
 from .policy.models import ModelSpec
@@ -54,6 +54,10 @@ class Router:
     def max_body_bytes(self) -> int:
         return self.policy.limits.max_body_bytes
 
+    def knows_model(self, requested: str) -> bool:
+        """``auto`` or a model of this policy (what may appear in logs and metrics)."""
+        return requested in self._auto or self.policy.model_for_id(requested) is not None
+
     def compute_signals(self, request: ParsedRequest) -> dict[str, SignalResult]:
         return self.signals.compute(request)
 
@@ -74,7 +78,8 @@ class Router:
                 raise model_not_found(requested)
             choice = RouteChoice("explicit", name, "explicit")
         if choice.block is not None:
-            raise RequestError(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code)
+            raise Blocked(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code,
+                          decision=choice.decision)
         pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
         choice = enforce_privacy(self.policy, choice, state)

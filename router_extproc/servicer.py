@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -10,6 +11,7 @@ import grpc
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from .processor import Processor
+from .telemetry.metrics import RouterMetrics
 
 log = logging.getLogger(__name__)
 
@@ -19,8 +21,9 @@ ProcessorFactory = Callable[[], Processor]
 class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
     """``Process`` is the whole protocol: read a phase, answer it, until Envoy closes."""
 
-    def __init__(self, processor_factory: ProcessorFactory) -> None:
+    def __init__(self, processor_factory: ProcessorFactory, metrics: RouterMetrics | None = None) -> None:
         self._processor_factory = processor_factory
+        self._metrics = metrics
 
     async def Process(  # noqa: N802 - gRPC method name
         self,
@@ -28,7 +31,35 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pb.ProcessingResponse]:
         processor = self._processor_factory()
-        async for request in request_iterator:
-            response = await processor.process(request)
-            if response is not None:
-                yield response
+        processor.on_stream_start({key: value for key, value in (context.invocation_metadata() or ())
+                                   if isinstance(value, str)})
+        error: BaseException | None = None
+        if self._metrics is not None:
+            self._metrics.streams.inc()
+            self._metrics.streams_active.inc()
+        try:
+            async for request in request_iterator:
+                response = await processor.process(request)
+                if response is not None:
+                    yield response
+        except BaseException as exc:  # cancelled by Envoy, or the transport broke
+            error = exc
+            if self._metrics is not None and not processor.exchange_complete:
+                self._metrics.stream_errors.labels(_status_name(exc)).inc()
+            raise
+        finally:
+            if self._metrics is not None:
+                self._metrics.streams_active.dec()
+            try:
+                processor.on_stream_end(error)
+            except Exception:
+                log.exception("stream end accounting failed")
+
+
+def _status_name(exc: BaseException) -> str:
+    if isinstance(exc, asyncio.CancelledError | GeneratorExit):
+        return "CANCELLED"
+    if isinstance(exc, grpc.RpcError) and hasattr(exc, "code"):
+        code = exc.code()
+        return code.name if isinstance(code, grpc.StatusCode) else "UNKNOWN"
+    return "INTERNAL"

@@ -2,7 +2,8 @@
 
 Stands in for the LLM servers (the one thing that cannot run here). Answers
 ``/v1/chat/completions`` and ``/v1/completions`` as JSON or, with ``stream: true``, as
-Server-Sent Events ending in a ``usage`` chunk and ``[DONE]``; ``GET /v1/models`` and
+Server-Sent Events ending in ``[DONE]`` (with OpenAI's usage-only last chunk and
+``"usage": null`` on the others when ``stream_options.include_usage`` asks for it); ``GET /v1/models`` and
 anything else get a small JSON answer. Nagle is off (else +40 ms per response).
 """
 
@@ -93,7 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
         chunks: list[dict[str, Any]] = [base | {"choices": [{"index": 0, "delta": {"role": "assistant"}}]}]
         chunks += [base | {"choices": [{"index": 0, "delta": {"content": word + " "}}]} for word in text.split()]
         chunks.append(base | {"choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}], "received": received})
-        chunks.append(base | {"choices": [], "usage": usage})
+        options = body.get("stream_options")
+        if isinstance(options, dict) and options.get("include_usage") is True:
+            chunks = [chunk | {"usage": None} for chunk in chunks]
+            chunks.append(base | {"choices": [], "usage": usage})
         for chunk in chunks:
             self._write_chunk(b"data: " + json.dumps(chunk).encode() + b"\n\n")
         self._write_chunk(b"data: [DONE]\n\n")

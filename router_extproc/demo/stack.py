@@ -72,20 +72,25 @@ class RouterProcess:
     """``router-extproc serve`` as a child process on a free loopback port."""
 
     def __init__(self, policy_path: pathlib.Path, port: int | None = None, log_path: pathlib.Path | None = None,
-                 extra_args: tuple[str, ...] = ()) -> None:
+                 extra_args: tuple[str, ...] = (), decision_log: pathlib.Path | None = None,
+                 env: Mapping[str, str] | None = None) -> None:
         self.policy_path = policy_path
         self.port = port or free_port()
+        self.metrics_port = free_port()
         self.log_path = log_path
+        self.decision_log = decision_log
         self.extra_args = extra_args
+        self.env = env
         self.proc: subprocess.Popen | None = None
 
     def start(self, timeout: float = 30) -> RouterProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "router_extproc", "serve", "--policy", str(self.policy_path),
-             "--port", str(self.port), "--grace", "5", *self.extra_args],
-            stdout=log, stderr=log,
-        )
+        args = [sys.executable, "-m", "router_extproc", "serve", "--policy", str(self.policy_path),
+                "--port", str(self.port), "--grace", "5", "--metrics-port", str(self.metrics_port)]
+        if self.decision_log is not None:
+            args += ["--decision-log", str(self.decision_log)]
+        self.proc = subprocess.Popen([*args, *self.extra_args], stdout=log, stderr=log,
+                                     env=None if self.env is None else {**os.environ, **self.env})
         wait_until(self.healthy, timeout, "router", self.proc)
         return self
 
@@ -94,6 +99,11 @@ class RouterProcess:
             stub = health_pb2_grpc.HealthStub(channel)
             reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
             return reply.status == health_pb2.HealthCheckResponse.SERVING
+
+    def metrics(self) -> str:
+        """The Prometheus text exposition, as a scraper gets it."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as reply:
+            return reply.read().decode()
 
     def stop(self) -> None:
         _terminate(self.proc)
@@ -162,6 +172,7 @@ def running_stack(
     log_dir: pathlib.Path | None = None,
     listener_port: int | None = None,
     router_args: tuple[str, ...] = (),
+    router_env: Mapping[str, str] | None = None,
 ) -> Iterator[Stack]:
     """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
     policy = load_policy(policy_path)
@@ -174,7 +185,8 @@ def running_stack(
         try:
             for name in policy.models:
                 backends[name] = BackendServer(name).start()
-            router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args)
+            router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
+                                   decision_log=logs / "decisions.jsonl", env=router_env)
             if start_router:
                 router.start()
             ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port)

@@ -27,6 +27,8 @@ class SignalResult:
     details: dict[str, Any] | None = field(default=None, compare=False)
     latency_ms: float = 0.0
     error: str | None = None
+    started_ns: int = field(default=0, compare=False)
+    """Wall-clock start (ns since the epoch), so a trace can place the signal's span."""
 
 
 class Signal(Protocol):

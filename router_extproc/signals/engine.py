@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
+from dataclasses import replace
 
 from ..openai_request import ParsedRequest
 from ..policy.models import Signals
@@ -43,6 +44,7 @@ class SignalEngine:
         view = self.view(request)
         results: dict[str, SignalResult] = {}
         for signal in self.signals:
+            started_ns = time.time_ns()
             started = time.perf_counter()
             try:
                 result = signal.evaluate(view)
@@ -54,11 +56,5 @@ class SignalEngine:
                 result = SignalResult(signal.ref, gate == "block", 1.0 if gate == "block" else 0.0, 0.0,
                                       frozenset({"error"}), error=f"{type(exc).__name__}: {exc}")
             elapsed = (time.perf_counter() - started) * 1000
-            results[signal.ref] = _with_latency(result, elapsed)
+            results[signal.ref] = replace(result, latency_ms=round(elapsed, 3), started_ns=started_ns)
         return results
-
-
-def _with_latency(result: SignalResult, latency_ms: float) -> SignalResult:
-    from dataclasses import replace
-
-    return replace(result, latency_ms=round(latency_ms, 3))

@@ -1,0 +1,56 @@
+"""Operations: per-request record, Prometheus metrics, OpenTelemetry traces, decision log.
+
+``Telemetry`` is what the processor talks to: it hands a finished ``RequestRecord`` to
+every observer that is switched on. An observer's failure is logged and never reaches the
+request: telemetry must not change what the client gets.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from .decision_log import DecisionLog
+from .metrics import RouterMetrics
+from .record import RequestRecord
+from .tracing import Tracing
+
+log = logging.getLogger(__name__)
+
+__all__ = ["DecisionLog", "RequestRecord", "RouterMetrics", "Telemetry", "Tracing"]
+
+
+@dataclass
+class Telemetry:
+    metrics: RouterMetrics | None = None
+    tracing: Tracing | None = None
+    decision_log: DecisionLog | None = None
+
+    @property
+    def wants_prompt_hash(self) -> bool:
+        return self.decision_log is not None and self.decision_log.prompt_hash([]) is not None
+
+    def finish(self, record: RequestRecord, metadata: Mapping[str, str], headers: Mapping[str, str]) -> None:
+        """Called once per ext_proc stream, after its last message."""
+        if self.tracing is not None:
+            try:
+                self.tracing.export(record, metadata, headers)
+            except Exception:
+                log.exception("trace export failed for request %s", record.request_id)
+        if self.metrics is not None:
+            try:
+                self.metrics.observe(record)
+            except Exception:
+                log.exception("metrics failed for request %s", record.request_id)
+        if self.decision_log is not None:
+            try:
+                self.decision_log.write(record)
+            except Exception:
+                log.exception("decision log failed for request %s", record.request_id)
+
+    def close(self) -> None:
+        if self.tracing is not None:
+            self.tracing.shutdown()
+        if self.decision_log is not None:
+            self.decision_log.close()
