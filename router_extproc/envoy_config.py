@@ -19,6 +19,7 @@ from .errors import ROUTER_DETAILS_PREFIX
 from .policy import Policy
 
 EXT_PROC_CLUSTER = "router_extproc"
+OTLP_CLUSTER = "otel_collector"
 LLM_ROUTE_TIMEOUT = "300s"
 """Generations are slow: Envoy's default 15 s route timeout would cut long answers."""
 
@@ -43,6 +44,16 @@ class EnvoyOptions:
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """Model name -> (host, port), replacing the policy's upstream (tests, demo)."""
     access_log: bool = True
+    otlp_collector: tuple[str, int] | None = None
+    """OTLP/gRPC collector for Envoy's own spans. Envoy then sends ``traceparent`` to the
+    router in the ext_proc call's metadata, so both sides' spans join one trace."""
+    tracing_flush_ms: int | None = None
+    """How often Envoy exports spans (Envoy's default is 5000 ms)."""
+    health_check_path: str | None = None
+    """Answered by Envoy itself (200, or 503 while draining): the pod's readiness probe."""
+    listener_address: str | None = None
+    """Listener bind address when it differs from ``ports.address`` (``0.0.0.0`` in a pod,
+    while admin stays on loopback)."""
 
 
 def cluster_name(model: str) -> str:
@@ -187,6 +198,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes}],
         },
         "http_filters": [
+            *([_health_check_filter(options.health_check_path)] if options.health_check_path else []),
             ext_proc,
             {
                 "name": "envoy.filters.http.router",
@@ -212,28 +224,27 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             }
         ]
 
+    if options.otlp_collector is not None:
+        hcm["tracing"] = {
+            "provider": {
+                "name": "envoy.tracers.opentelemetry",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.config.trace.v3.OpenTelemetryConfig",
+                    "grpc_service": {"envoy_grpc": {"cluster_name": OTLP_CLUSTER}, "timeout": "1s"},
+                    "service_name": "envoy",
+                },
+            },
+            "spawn_upstream_span": True,
+        }
+
     if ports.router_unix_socket:
         router_address: dict[str, Any] = {"pipe": {"path": ports.router_unix_socket}}
     else:
         router_address = _socket_address(ports.address, ports.router)
-    clusters = [
-        {
-            "name": EXT_PROC_CLUSTER,
-            "type": "STATIC",
-            "connect_timeout": "1s",
-            # ext_proc is gRPC: the cluster must speak HTTP/2 or Envoy bypasses it.
-            "typed_extension_protocol_options": {
-                "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
-                    "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
-                    "explicit_http_config": {"http2_protocol_options": {}},
-                }
-            },
-            "load_assignment": {
-                "cluster_name": EXT_PROC_CLUSTER,
-                "endpoints": [{"lb_endpoints": [{"endpoint": {"address": router_address}}]}],
-            },
-        }
-    ]
+    clusters = [_grpc_cluster(EXT_PROC_CLUSTER, router_address, "STATIC")]
+    if options.otlp_collector is not None:
+        clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(*options.otlp_collector),
+                                      "STATIC" if options.otlp_collector[0].replace(".", "").isdigit() else "STRICT_DNS"))
     for name, spec in policy.models.items():
         if name in options.upstream_overrides:
             host, port = options.upstream_overrides[name]
@@ -244,13 +255,13 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             raise ValueError(f"model {name!r} has no upstream in the policy and no override")
         clusters.append(_model_cluster(name, host, port, tls, options.buffer_limit_bytes))
 
-    return {
+    bootstrap: dict[str, Any] = {
         "admin": {"address": _socket_address(ports.address, ports.admin)},
         "static_resources": {
             "listeners": [
                 {
                     "name": "llm",
-                    "address": _socket_address(ports.address, ports.listener),
+                    "address": _socket_address(options.listener_address or ports.address, ports.listener),
                     "per_connection_buffer_limit_bytes": options.buffer_limit_bytes,
                     "filter_chains": [
                         {
@@ -262,6 +273,42 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
                 }
             ],
             "clusters": clusters,
+        },
+    }
+    if options.tracing_flush_ms is not None:
+        bootstrap["layered_runtime"] = {
+            "layers": [
+                {"name": "static", "static_layer": {"tracing.opentelemetry.flush_interval_ms": options.tracing_flush_ms}}
+            ]
+        }
+    return bootstrap
+
+
+def _grpc_cluster(name: str, address: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A gRPC upstream: it must speak HTTP/2, or Envoy bypasses it (ext_proc) or fails."""
+    return {
+        "name": name,
+        "type": kind,
+        "connect_timeout": "1s",
+        "typed_extension_protocol_options": {
+            "envoy.extensions.upstreams.http.v3.HttpProtocolOptions": {
+                "@type": "type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions",
+                "explicit_http_config": {"http2_protocol_options": {}},
+            }
+        },
+        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": address}}]}]},
+    }
+
+
+def _health_check_filter(path: str) -> dict[str, Any]:
+    """Envoy answers ``path`` itself: 200 while serving, 503 once draining (SIGTERM or
+    ``/healthcheck/fail``), so a pod leaves the Service before Envoy stops."""
+    return {
+        "name": "envoy.filters.http.health_check",
+        "typed_config": {
+            "@type": "type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck",
+            "pass_through_mode": False,
+            "headers": [{"name": ":path", "string_match": {"exact": path}}],
         },
     }
 

@@ -8,7 +8,8 @@ a well-formed stream while the HTTP status still says what went wrong.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import orjson
 
@@ -49,9 +50,11 @@ class RequestError(Exception):
 
 @dataclass(frozen=True)
 class Blocked(RequestError):
-    """A refusal by a policy decision (not bad input): ``decision`` names it."""
+    """A refusal by a policy decision (not bad input): ``decision`` names it; ``signals``
+    are the results it was taken on (for metrics and the decision log)."""
 
     decision: str = ""
+    signals: dict[str, Any] = field(default_factory=dict, compare=False)
 
 
 def bad_request(message: str, *, code: str = "invalid_request", param: str | None = None) -> RequestError:

@@ -79,7 +79,7 @@ class Router:
             choice = RouteChoice("explicit", name, "explicit")
         if choice.block is not None:
             raise Blocked(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code,
-                          decision=choice.decision)
+                          decision=choice.decision, signals=dict(results))
         pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
         choice = enforce_privacy(self.policy, choice, state)

@@ -119,6 +119,7 @@ class RoutingProcessor(Processor):
             self._strip_usage_event = ask_for_usage(forwarded)
             body_bytes = request.serialize(forwarded)
         except RequestError as error:
+            record.router_seconds = time.perf_counter() - started
             return self._refuse(error, stream)
         except Exception:
             log.exception("routing failed for request %s; sending it to the default model", self._request_id)
@@ -155,6 +156,7 @@ class RoutingProcessor(Processor):
         if isinstance(error, Blocked):
             self._record.blocked_reason = reason
             self._record.decision = error.decision
+            self._record.signals = error.signals
         else:
             self._record.refused_code = reason
             self._record.decision = "refused"
