@@ -131,16 +131,19 @@ async def serve(
     load_state: StateLoader,
     make_telemetry: TelemetryFactory | None = None,
     make_watcher: Callable[[RouterState], object] | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
     """Load, serve until SIGTERM or SIGINT, then stop gracefully.
 
     The health port (if any) answers NOT_SERVING while ``load_state`` builds the router in a
     thread; ``make_watcher`` hot-reloads the policy; telemetry is flushed on the way out.
+    ``stop`` replaces SIGTERM/SIGINT when the server is embedded (tests).
     """
-    stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(sig, stop.set)
+    if stop is None:
+        stop = asyncio.Event()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
     health_servicer = health.aio.HealthServicer()
     for service in ("", EXT_PROC_SERVICE):
         await health_servicer.set(service, health_pb2.HealthCheckResponse.NOT_SERVING)

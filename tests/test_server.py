@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import grpc
 import pytest
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from router_extproc.demo.stack import RouterProcess
+from router_extproc.demo.stack import RouterProcess, free_port
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from router_extproc.router import Router, RouterState
-from router_extproc.server import RouterServer, ServerSettings
+from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+from router_extproc.server import RouterServer, ServerSettings, serve
 from tests.helpers import chat, request_body_msg, request_headers_msg, set_headers
 
 
@@ -103,3 +106,39 @@ def test_serve_with_invalid_policy_exits_2_naming_the_field(tmp_path) -> None:
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == 2
     assert "models" in proc.stderr and "bad.yaml" in proc.stderr
+
+
+async def test_health_port_is_not_serving_until_the_models_are_loaded(default_router) -> None:
+    loaded = threading.Event()
+
+    def slow_load() -> RouterState:
+        loaded.wait(10)  # stands in for the encoder and heads loading
+        return RouterState(default_router)
+
+    health_port, stop = free_port(), asyncio.Event()
+    settings = ServerSettings(port=0, grace_seconds=1, health_port=health_port, metrics_port=free_port())
+    task = asyncio.create_task(serve(settings, slow_load, stop=stop))
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{health_port}") as channel:
+        stub = health_pb2_grpc.HealthStub(channel)
+        for _ in range(100):  # the health port opens before loading starts
+            try:
+                reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+                break
+            except grpc.aio.AioRpcError:
+                await asyncio.sleep(0.05)
+        assert reply.status == health_pb2.HealthCheckResponse.NOT_SERVING
+        loaded.set()
+        for _ in range(100):
+            reply = await stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
+            if reply.status == health_pb2.HealthCheckResponse.SERVING:
+                break
+            await asyncio.sleep(0.05)
+        assert reply.status == health_pb2.HealthCheckResponse.SERVING
+        # the health port serves health only: the ext_proc service is not reachable there
+        with pytest.raises(grpc.aio.AioRpcError) as info:
+            call = pb_grpc.ExternalProcessorStub(channel).Process()
+            await call.write(pb.ProcessingRequest())
+            await call.read()
+        assert info.value.code() == grpc.StatusCode.UNIMPLEMENTED
+    stop.set()
+    await asyncio.wait_for(task, 10)
