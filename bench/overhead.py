@@ -1,8 +1,10 @@
 """Router overhead through the real Envoy: the same requests with and without ext_proc.
 
-Two Envoys rendered from the same policy (one with the ext_proc filter, one without it),
-the same demo backend, the same client, measured in one run, interleaved in rounds so
-machine noise hits both. Prints p50/p99 and req/s for each and their ratio.
+Three Envoys rendered from the same policy: without the ext_proc filter, with it but
+``allow_mode_override: false`` (so the router never reads response bodies: no usage
+accounting), and as shipped (usage read from every JSON response). The same demo backend,
+the same client, measured in one run, interleaved in rounds so machine noise hits all.
+Prints p50/p99 and req/s for each and their ratios.
 
     python bench/overhead.py [--requests 2000] [--concurrency 16] [--rounds 3]
 """
@@ -55,14 +57,17 @@ def main() -> int:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             ports = {}
-            for variant in ("envoy only", "envoy + router"):
+            for variant in ("envoy only", "envoy + router, no usage", "envoy + router"):
                 p = EnvoyPorts(listener=free_port(), admin=free_port(), router=router.port)
                 options = EnvoyOptions(upstream_overrides={m: ("127.0.0.1", backend.port) for m in policy.models},
                                        access_log=False)
                 config = render_bootstrap(policy, p, options)
+                hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
                 if variant == "envoy only":
-                    hcm = config["static_resources"]["listeners"][0]["filter_chains"][0]["filters"][0]["typed_config"]
                     hcm["http_filters"] = [f for f in hcm["http_filters"] if f["name"] != "envoy.filters.http.ext_proc"]
+                elif variant.endswith("no usage"):
+                    ext_proc = next(f for f in hcm["http_filters"] if f["name"] == "envoy.filters.http.ext_proc")
+                    ext_proc["typed_config"]["allow_mode_override"] = False
                 envoys.append(EnvoyProcess(yaml.safe_dump(config), p.admin, pathlib.Path(tmp)).start())
                 ports[variant] = p.listener
             results: dict[tuple[str, int], list[Summary]] = {}
@@ -83,14 +88,15 @@ def main() -> int:
     rows = [merge(v) for v in results.values()]
     print(f"\nrouter overhead, median of {args.rounds} rounds, body {len(BODY)} bytes, policy {policy.name}\n")
     print_table(rows)
-    print("\n| load | router-added p50 ms | p50 ratio | req/s ratio |")
-    print("|---|---|---|---|")
+    print("\n| load | variant | router-added p50 ms | p50 ratio | req/s ratio |")
+    print("|---|---|---|---|---|")
     for concurrency in (1, args.concurrency):
         base = merge(results[("envoy only", concurrency)])
-        with_router = merge(results[("envoy + router", concurrency)])
         label = "sequential" if concurrency == 1 else f"{concurrency} concurrent"
-        print(f"| {label} | {with_router.p50_ms - base.p50_ms:.2f} | {with_router.p50_ms / base.p50_ms:.2f} | "
-              f"{with_router.rps / base.rps:.2f} |")
+        for variant in ("envoy + router, no usage", "envoy + router"):
+            with_router = merge(results[(variant, concurrency)])
+            print(f"| {label} | {variant} | {with_router.p50_ms - base.p50_ms:.2f} | "
+                  f"{with_router.p50_ms / base.p50_ms:.2f} | {with_router.rps / base.rps:.2f} |")
     return 0
 
 

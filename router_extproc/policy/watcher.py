@@ -7,6 +7,10 @@ has been stable for ``debounce`` seconds. A new router is built around the share
 (nothing reloaded from disk but the YAML) and swapped in one assignment; streams in flight
 keep the router they started with. An invalid policy is logged with its error and the last
 good one stays in force (``RouterState.status`` counts both).
+
+A policy is also invalid *for this deployment* when it names a model Envoy has no route for
+(Envoy's routes were rendered from the policy at start) or changes the default model
+(Envoy's fail-open route): those changes need a re-rendered Envoy config and a rollout.
 """
 
 from __future__ import annotations
@@ -48,6 +52,10 @@ class PolicyWatcher:
         self.debounce = debounce
         self._seen = _identity(path)
         self._task: asyncio.Task | None = None
+        started = state.current().policy
+        self.routable = frozenset(started.models)
+        """Models Envoy can route to: the policy's at start (Envoy's config was rendered from it)."""
+        self.default_model = started.default_model
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="policy-watcher")
@@ -80,6 +88,7 @@ class PolicyWatcher:
             version = policy_version(text)
             if version == self.state.current().version:
                 return True
+            self._check_routable(policy)
             router = Router(policy, version=version, models=self.models)
         except (OSError, UnicodeDecodeError, PolicyError, ValueError) as exc:
             message = str(exc).replace("\n", " | ")
@@ -89,3 +98,12 @@ class PolicyWatcher:
         self.state.replace(router)
         log.info("policy reloaded: %s version %s", policy.name, version)
         return True
+
+    def _check_routable(self, policy) -> None:
+        unknown = sorted(set(policy.models) - self.routable)
+        if unknown:
+            raise ValueError(f"models {unknown} have no Envoy route: render the Envoy config "
+                             "(router-extproc render-envoy) and roll out instead of hot-reloading")
+        if policy.default_model != self.default_model:
+            raise ValueError(f"default_model changed ({self.default_model!r} -> {policy.default_model!r}): "
+                             "Envoy's fail-open route points at the old one; roll out instead")

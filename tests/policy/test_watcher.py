@@ -52,3 +52,17 @@ async def test_polling_picks_up_a_change_after_debounce(tmp_path) -> None:
         assert watcher.state.current() is not before
     finally:
         await watcher.stop()
+
+
+def test_a_model_envoy_cannot_route_to_is_rejected(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    text = DEFAULT_POLICY.read_text()
+    extra = text.replace("\nmodels:\n", "\nmodels:\n  brand-new:\n    provider_model_id: new\n"
+                         "    cost: {input_per_1m: 0.1, output_per_1m: 0.1}\n    privacy: local\n", 1)
+    assert extra != text
+    path.write_text(extra)
+    assert watcher.reload() is False
+    assert "no Envoy route" in watcher.state.status.last_error
+    path.write_text(text.replace("default_model: small", "default_model: large", 1))
+    assert watcher.reload() is False
+    assert "default_model changed" in watcher.state.status.last_error
