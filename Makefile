@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-fast proto envoy-config bench train clean
+.PHONY: install run test test-fast proto envoy-config deploy-config bench train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -30,9 +30,14 @@ proto: install  ## regenerate router_extproc/pb from proto/
 envoy-config: install  ## re-render envoy/envoy.yaml from policies/default.yaml
 	$(PY) -m router_extproc render-envoy --policy policies/default.yaml -o envoy/envoy.yaml
 
-bench: install  ## router overhead through Envoy, and signal latency (prints tables)
+deploy-config: install  ## re-render deploy/base/envoy.yaml from deploy/base/policy.yaml (the pod's Envoy)
+	$(PY) -m router_extproc render-envoy --policy deploy/base/policy.yaml --listen-address 0.0.0.0 \
+		--router-unix-socket /var/run/router/extproc.sock --health-path /healthz -o deploy/base/envoy.yaml
+
+bench: install  ## router overhead through Envoy, signal latency, process memory (prints tables)
 	$(PY) bench/overhead.py
 	$(PY) bench/signals.py
+	$(PY) bench/memory.py
 
 DATA ?= ../shared/data
 train: install  ## retrain the static table and every head from the shared data (then commit assets/)

@@ -100,8 +100,16 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
     except PolicyError as exc:
         print(exc, file=sys.stderr)
         return 2
-    ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port)
-    text = render_bootstrap_yaml(policy, ports, failure_mode_allow=not args.fail_closed)
+    ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port,
+                       router_unix_socket=args.router_unix_socket)
+    collector = None
+    if args.otlp_collector:
+        host, _, port = args.otlp_collector.rpartition(":")
+        collector = (host, int(port))
+    text = render_bootstrap_yaml(
+        policy, ports, failure_mode_allow=not args.fail_closed, listener_address=args.listen_address,
+        health_check_path=args.health_path, otlp_collector=collector,
+    )
     if args.output:
         pathlib.Path(args.output).write_text(text)
     else:
@@ -273,6 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--admin-port", type=int, default=9901)
     render.add_argument("--router-port", type=int, default=50051)
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
+    render.add_argument("--listen-address", default=None, help="listener bind address (0.0.0.0 in a pod)")
+    render.add_argument("--router-unix-socket", default=None, help="reach the router over this Unix socket")
+    render.add_argument("--health-path", default=None, help="path Envoy answers itself (readiness probe)")
+    render.add_argument("--otlp-collector", default=None, metavar="HOST:PORT",
+                        help="send Envoy's spans to this OTLP/gRPC collector (and join the router's trace)")
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
 

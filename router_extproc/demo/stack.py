@@ -73,9 +73,12 @@ class RouterProcess:
 
     def __init__(self, policy_path: pathlib.Path, port: int | None = None, log_path: pathlib.Path | None = None,
                  extra_args: tuple[str, ...] = (), decision_log: pathlib.Path | None = None,
-                 env: Mapping[str, str] | None = None) -> None:
+                 env: Mapping[str, str] | None = None, unix_socket: pathlib.Path | None = None) -> None:
         self.policy_path = policy_path
         self.port = port or free_port()
+        self.unix_socket = unix_socket
+        """Serve ext_proc on this socket (as in the pod); health then has its own TCP port."""
+        self.health_port = free_port() if unix_socket else self.port
         self.metrics_port = free_port()
         self.log_path = log_path
         self.decision_log = decision_log
@@ -86,7 +89,11 @@ class RouterProcess:
     def start(self, timeout: float = 30) -> RouterProcess:
         log = open(self.log_path, "ab") if self.log_path else subprocess.DEVNULL  # noqa: SIM115
         args = [sys.executable, "-m", "router_extproc", "serve", "--policy", str(self.policy_path),
-                "--port", str(self.port), "--grace", "5", "--metrics-port", str(self.metrics_port)]
+                "--grace", "5", "--metrics-port", str(self.metrics_port)]
+        if self.unix_socket is not None:
+            args += ["--unix-socket", str(self.unix_socket), "--health-port", str(self.health_port)]
+        else:
+            args += ["--port", str(self.port)]
         if self.decision_log is not None:
             args += ["--decision-log", str(self.decision_log)]
         self.proc = subprocess.Popen([*args, *self.extra_args], stdout=log, stderr=log,
@@ -95,7 +102,7 @@ class RouterProcess:
         return self
 
     def healthy(self) -> bool:
-        with grpc.insecure_channel(f"127.0.0.1:{self.port}") as channel:
+        with grpc.insecure_channel(f"127.0.0.1:{self.health_port}") as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
             return reply.status == health_pb2.HealthCheckResponse.SERVING
@@ -173,6 +180,7 @@ def running_stack(
     listener_port: int | None = None,
     router_args: tuple[str, ...] = (),
     router_env: Mapping[str, str] | None = None,
+    unix_socket: bool = False,
 ) -> Iterator[Stack]:
     """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
     policy = load_policy(policy_path)
@@ -186,10 +194,12 @@ def running_stack(
             for name in policy.models:
                 backends[name] = BackendServer(name).start()
             router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
-                                   decision_log=logs / "decisions.jsonl", env=router_env)
+                                   decision_log=logs / "decisions.jsonl", env=router_env,
+                                   unix_socket=workdir / "extproc.sock" if unix_socket else None)
             if start_router:
                 router.start()
-            ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port)
+            ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port,
+                               router_unix_socket=str(router.unix_socket) if router.unix_socket else None)
             options = EnvoyOptions(
                 upstream_overrides={n: ("127.0.0.1", b.port) for n, b in backends.items()},
                 **dict(envoy_options or {}),

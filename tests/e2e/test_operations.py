@@ -171,3 +171,15 @@ def test_one_trace_joins_envoy_and_router_spans(default_policy_path, tmp_path) -
     body_phase = next(s for s in spans if s.name == "router.request_body")
     signals = {s.attributes["router.signal"] for s in spans if s.parent_span_id == body_phase.span_id}
     assert {"jailbreak", "domain", "difficulty", "pii", "keyword:code"} <= signals
+
+
+def test_pod_topology_envoy_to_router_over_a_unix_socket(default_policy_path, tmp_path) -> None:
+    """As deployed: ext_proc on a Unix socket, health on its own port, Envoy's own /healthz."""
+    with running_stack(default_policy_path, log_dir=tmp_path, unix_socket=True,
+                       envoy_options={"health_check_path": "/healthz"}) as stack:
+        assert stack.router.healthy()
+        reply = http_request(stack.url + CHAT, body=chat("Why does my python script raise KeyError?"))
+        assert reply.status == 200 and reply.headers["x-backend"] == "large"
+        health = http_request(stack.url + "/healthz", method="GET", body=None)
+        assert health.status == 200 and "x-router-decision" not in health.headers
+        assert all(not r["path"].startswith("/healthz") for b in stack.backends.values() for r in b.requests)
