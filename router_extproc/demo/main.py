@@ -8,6 +8,7 @@ import shlex
 import signal
 import socket
 import threading
+import time
 from typing import Any
 
 from .stack import Stack, free_port, running_stack
@@ -55,6 +56,15 @@ def _show(stack: Stack, title: str, path: str, body: dict[str, Any]) -> None:
     print("   " + (payload if len(payload) < 400 else payload[:400] + " ...").replace("\n", "\n   "))
 
 
+def _show_accounting(stack: Stack) -> None:
+    """What the examples cost, as the router counted it from the backends' usage."""
+    time.sleep(0.2)  # the last stream's record is written as its stream closes
+    print("\n### accounting (from the metrics endpoint)")
+    for line in stack.router.metrics().splitlines():
+        if line.startswith(("router_requests_total", "router_tokens_total", "router_cost_usd_total")):
+            print("   " + line)
+
+
 def run_demo(policy_path: pathlib.Path, once: bool = False) -> int:
     listener = 8080 if _port_is_free(8080) else free_port()
     log_dir = pathlib.Path("out")
@@ -63,8 +73,11 @@ def run_demo(policy_path: pathlib.Path, once: bool = False) -> int:
         print(f"Envoy listening on {stack.url} (admin :{stack.envoy.admin_port}); router on 127.0.0.1:{stack.router.port}")
         print("demo backends: " + ", ".join(f"{n}=:{b.port}" for n, b in stack.backends.items()))
         print(f"policy: {policy_path} | logs: {log_dir}/router.log, {log_dir}/envoy.log")
+        print(f"metrics: curl -s http://127.0.0.1:{stack.router.metrics_port}/metrics | grep ^router_"
+              f" | decision log: {stack.router.decision_log}")
         for title, path, body in EXAMPLES:
             _show(stack, title, path, body)
+        _show_accounting(stack)
         if once:
             return 0
         print(f"\nReady. Try the curl commands above against {stack.url}. Ctrl-C stops everything.")
