@@ -6,7 +6,10 @@ accounting), and as shipped (usage read from every JSON response). The same demo
 the same client, measured in one run, interleaved in rounds so machine noise hits all.
 Prints p50/p99 and req/s for each and their ratios.
 
-    python bench/overhead.py [--requests 2000] [--concurrency 16] [--rounds 3]
+    python bench/overhead.py [--requests 2000] [--concurrency 16] [--rounds 3] [--stream]
+
+``--stream`` asks for SSE answers (the demo backend sends 7 events): the router then reads
+every chunk Envoy forwards.
 """
 
 from __future__ import annotations
@@ -48,7 +51,9 @@ def main() -> int:
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--stream", action="store_true", help="SSE answers (stream: true)")
     args = parser.parse_args()
+    body = BODY if not args.stream else json.dumps(json.loads(BODY) | {"stream": True}).encode()
 
     policy = load_policy(args.policy)
     backend = BackendServer("bench").start()
@@ -75,9 +80,9 @@ def main() -> int:
                 for concurrency in (1, args.concurrency):
                     n = args.requests if concurrency == 1 else args.requests * 2
                     for variant, port in ports.items():
-                        run_load(variant, port, "/v1/chat/completions", BODY, 100, concurrency)  # warm-up
+                        run_load(variant, port, "/v1/chat/completions", body, 100, concurrency)  # warm-up
                         mode = "sequential" if concurrency == 1 else f"{concurrency} concurrent"
-                        summary = run_load(f"{mode}, {variant}", port, "/v1/chat/completions", BODY, n, concurrency)
+                        summary = run_load(f"{mode}, {variant}", port, "/v1/chat/completions", body, n, concurrency)
                         results.setdefault((variant, concurrency), []).append(summary)
     finally:
         for envoy in envoys:
@@ -86,7 +91,8 @@ def main() -> int:
         backend.stop()
 
     rows = [merge(v) for v in results.values()]
-    print(f"\nrouter overhead, median of {args.rounds} rounds, body {len(BODY)} bytes, policy {policy.name}\n")
+    kind = "SSE answers" if args.stream else "JSON answers"
+    print(f"\nrouter overhead, median of {args.rounds} rounds, body {len(body)} bytes, {kind}, policy {policy.name}\n")
     print_table(rows)
     print("\n| load | variant | router-added p50 ms | p50 ratio | req/s ratio |")
     print("|---|---|---|---|---|")
