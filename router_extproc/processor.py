@@ -27,7 +27,7 @@ class Processor:
         """The stream opened; ``metadata`` is its gRPC metadata (Envoy's trace context)."""
 
     def on_stream_end(self, error: BaseException | None) -> None:
-        """The stream closed, after its last message (``error`` if it broke): account here."""
+        """The stream closed, after its last message (``error`` if it broke or was reset): account here."""
 
     async def on_request_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
         return responses.request_headers()

@@ -59,7 +59,7 @@ class RoutingProcessor(Processor):
     def on_stream_end(self, error: BaseException | None) -> None:
         record = self._record
         record.ended_ns = time.time_ns()
-        record.cancelled = error is not None and not self.exchange_complete
+        record.cancelled = not self.exchange_complete  # the answer started but never finished
         if self._telemetry is not None:
             self._telemetry.finish(record, self._metadata, self._headers)
 

@@ -42,14 +42,17 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
                 response = await processor.process(request)
                 if response is not None:
                     yield response
+            if not processor.exchange_complete:
+                # Envoy reset the stream (client gone, timeout): grpc.aio just ends the iterator
+                error = asyncio.CancelledError()
         except BaseException as exc:  # cancelled by Envoy, or the transport broke
             error = exc
-            if self._metrics is not None and not processor.exchange_complete:
-                self._metrics.stream_errors.labels(_status_name(exc)).inc()
             raise
         finally:
             if self._metrics is not None:
                 self._metrics.streams_active.dec()
+                if error is not None and not processor.exchange_complete:
+                    self._metrics.stream_errors.labels(_status_name(error)).inc()
             try:
                 processor.on_stream_end(error)
             except Exception:
