@@ -61,3 +61,14 @@ def response_headers_msg(status: str = "200") -> pb.ProcessingRequest:
 
 def set_headers(mutation: pb.HeaderMutation) -> dict[str, str]:
     return {o.header.key: o.header.raw_value.decode() for o in mutation.set_headers}
+
+
+async def exchange(stub, *messages: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
+    """Send each message on one ext_proc stream and read its answer, then half-close."""
+    call = stub.Process()
+    replies = []
+    for message in messages:
+        await call.write(message)
+        replies.append(await call.read())
+    await call.done_writing()
+    return replies

@@ -16,6 +16,7 @@ from router_extproc.router import Router, RouterState
 from router_extproc.server import RouterServer, ServerSettings
 from router_extproc.telemetry import RouterMetrics, Telemetry
 from tests.helpers import chat, header_map, request_body_msg, request_headers_msg
+from tests.helpers import exchange as exchange_messages
 
 
 @pytest.fixture
@@ -39,13 +40,8 @@ def response_body(data: bytes, end: bool) -> pb.ProcessingRequest:
 
 
 async def exchange(stub, *messages: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
-    call = stub.Process()
-    replies = []
-    for message in messages:
-        await call.write(message)
-        replies.append(await call.read())
-    await call.done_writing()
-    assert await call.read() == grpc.aio.EOF
+    """One whole exchange; the stream record is written when the stream closes."""
+    replies = await exchange_messages(stub, *messages)
     await asyncio.sleep(0.01)
     return replies
 

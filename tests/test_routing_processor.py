@@ -15,6 +15,7 @@ from router_extproc.router import Router, RouterState
 from router_extproc.server import RouterServer, ServerSettings
 from tests.helpers import (
     chat,
+    exchange,
     request_body_msg,
     request_headers_msg,
     response_headers_msg,
@@ -32,18 +33,8 @@ async def stub(default_router: Router):
     await server.stop()
 
 
-async def _exchange(stub, *messages: pb.ProcessingRequest) -> list[pb.ProcessingResponse]:
-    call = stub.Process()
-    replies = []
-    for message in messages:
-        await call.write(message)
-        replies.append(await call.read())
-    await call.done_writing()
-    return replies
-
-
 async def test_auto_request_is_routed_with_body_rewrite(stub) -> None:
-    headers, body, response = await _exchange(
+    headers, body, response = await exchange(
         stub,
         request_headers_msg(),
         request_body_msg(chat("please fix this python function", temperature=0.2)),
@@ -72,21 +63,21 @@ async def test_auto_request_is_routed_with_body_rewrite(stub) -> None:
 
 async def test_explicit_model_and_provider_id_pass_through(stub) -> None:
     for requested in ("frontier", "gpt-5"):
-        _, body = await _exchange(stub, request_headers_msg(), request_body_msg(chat("hi", model=requested)))
+        _, body = await exchange(stub, request_headers_msg(), request_body_msg(chat("hi", model=requested)))
         common = body.request_body.response
         assert set_headers(common.header_mutation)["x-selected-model"] == "frontier"
         assert json.loads(common.body_mutation.body)["model"] == "gpt-5"
 
 
 async def test_get_is_answered_at_headers_and_switched_to_pass_through(stub) -> None:
-    (reply,) = await _exchange(stub, request_headers_msg("GET", "/v1/models", end_of_stream=True))
+    (reply,) = await exchange(stub, request_headers_msg("GET", "/v1/models", end_of_stream=True))
     assert reply.WhichOneof("response") == "request_headers"
     assert reply.mode_override.request_body_mode == ProcessingMode.NONE
     assert reply.mode_override.response_header_mode == ProcessingMode.SKIP
 
 
 async def test_other_post_paths_pass_through_untouched(stub) -> None:
-    headers, body = await _exchange(
+    headers, body = await exchange(
         stub, request_headers_msg("POST", "/v1/embeddings"), request_body_msg({"model": "x", "input": "y"})
     )
     assert headers.mode_override.request_body_mode == ProcessingMode.NONE
@@ -103,18 +94,18 @@ async def test_other_post_paths_pass_through_untouched(stub) -> None:
     ],
 )
 async def test_bad_bodies_get_openai_errors_and_the_stream_stays_usable(stub, body, status: int, code: str) -> None:
-    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(body))
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(body))
     immediate = reply.immediate_response
     assert immediate.status.code == status
     assert json.loads(immediate.body)["error"]["code"] == code
     assert set_headers(immediate.headers)["content-type"] == "application/json"
     # the server is still healthy: a good request on a new stream routes
-    _, ok = await _exchange(stub, request_headers_msg(), request_body_msg(chat("hello")))
+    _, ok = await exchange(stub, request_headers_msg(), request_body_msg(chat("hello")))
     assert set_headers(ok.request_body.response.header_mutation)["x-selected-model"] == "small"
 
 
 async def test_streaming_client_gets_sse_framed_error(stub) -> None:
-    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat(model="nope", stream=True)))
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(chat(model="nope", stream=True)))
     immediate = reply.immediate_response
     assert immediate.status.code == 404
     assert set_headers(immediate.headers)["content-type"] == "text/event-stream"
@@ -123,19 +114,19 @@ async def test_streaming_client_gets_sse_framed_error(stub) -> None:
 
 async def test_too_large_by_content_length_is_refused_at_headers(stub, default_router: Router) -> None:
     limit = default_router.max_body_bytes
-    (reply,) = await _exchange(stub, request_headers_msg(**{"content-length": str(limit + 1)}))
+    (reply,) = await exchange(stub, request_headers_msg(**{"content-length": str(limit + 1)}))
     assert reply.immediate_response.status.code == 413
     assert json.loads(reply.immediate_response.body)["error"]["code"] == "request_too_large"
 
 
 async def test_post_without_body_is_400(stub) -> None:
-    (reply,) = await _exchange(stub, request_headers_msg(end_of_stream=True))
+    (reply,) = await exchange(stub, request_headers_msg(end_of_stream=True))
     assert reply.immediate_response.status.code == 400
 
 
 async def test_large_body_parsed_off_loop_is_routed(stub) -> None:
     big = chat("word " * 300_000)  # ~1.5 MB, parsed in a worker thread
-    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(big))
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(big))
     assert set_headers(reply.request_body.response.header_mutation)["x-selected-model"] == "frontier"
 
 
@@ -144,7 +135,7 @@ async def test_router_error_falls_back_to_default_model(stub, default_router: Ro
         raise RuntimeError("boom")
 
     monkeypatch.setattr(default_router, "route", explode)
-    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
     assert set_headers(reply.request_body.response.header_mutation)["x-selected-model"] == "small"
 
 
@@ -158,7 +149,7 @@ async def test_observability_mode_gets_no_answer(default_router: Router) -> None
 
 async def test_router_error_keeps_the_body_valid_for_the_default_model(stub, default_router: Router, monkeypatch) -> None:
     monkeypatch.setattr(default_router, "route", lambda request, headers=None: 1 / 0)
-    _, reply = await _exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(chat("python")))
     common = reply.request_body.response
     assert set_headers(common.header_mutation)["x-selected-model"] == "small"
     assert json.loads(common.body_mutation.body)["model"] == "qwen3-8b"
