@@ -64,8 +64,13 @@ def _socket_address(host: str, port: int) -> dict[str, Any]:
     return {"socket_address": {"address": host, "port_value": port}}
 
 
+def _is_ip(host: str) -> bool:
+    """An IP address gets a STATIC cluster; a name is resolved (STRICT_DNS)."""
+    return host.replace(".", "").isdigit() or ":" in host
+
+
 def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int) -> dict[str, Any]:
-    is_ip = host.replace(".", "").isdigit() or ":" in host
+    is_ip = _is_ip(host)
     cluster: dict[str, Any] = {
         "name": cluster_name(name),
         "type": "STATIC" if is_ip else "STRICT_DNS",
@@ -243,8 +248,8 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         router_address = _socket_address(ports.address, ports.router)
     clusters = [_grpc_cluster(EXT_PROC_CLUSTER, router_address, "STATIC")]
     if options.otlp_collector is not None:
-        clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(*options.otlp_collector),
-                                      "STATIC" if options.otlp_collector[0].replace(".", "").isdigit() else "STRICT_DNS"))
+        host, port = options.otlp_collector
+        clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(host, port), "STATIC" if _is_ip(host) else "STRICT_DNS"))
     for name, spec in policy.models.items():
         if name in options.upstream_overrides:
             host, port = options.upstream_overrides[name]

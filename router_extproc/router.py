@@ -64,7 +64,7 @@ class Router:
     def route(self, request: ParsedRequest, headers: Mapping[str, str] | None = None) -> RouteOutcome:
         """Choose the model: ``auto`` runs the decisions, a known model passes through; a
         blocking decision raises ``RequestError``. Privacy closure applies to every path."""
-        if request.model not in self._auto and self.policy.model_for_id(request.model) is None:
+        if not self.knows_model(request.model):
             raise model_not_found(request.model)
         return self.decide(request.model, self.compute_signals(request), headers or {})
 

@@ -40,8 +40,6 @@ class RoutingProcessor(Processor):
         self._router = router  # fixed for the whole stream, even across a policy reload
         self._telemetry = telemetry
         self._tracing = telemetry is not None and telemetry.tracing is not None
-        self._endpoint: Endpoint | None = None
-        self._request_id = "-"
         self._headers: dict[str, str] = {}
         self._metadata: Mapping[str, str] = {}
         self._outcome: RouteOutcome | None = None
@@ -78,9 +76,10 @@ class RoutingProcessor(Processor):
     async def on_request_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
         values = responses.headers_to_dict(headers.headers)
         self._headers = values
-        self._request_id = self._record.request_id = values.get(H.REQUEST_ID, "-")
-        self._endpoint = self._record.endpoint = endpoint_for(values.get(H.METHOD, ""), values.get(H.PATH, ""))
-        if self._endpoint is None:
+        record = self._record
+        record.request_id = values.get(H.REQUEST_ID, "-")
+        record.endpoint = endpoint_for(values.get(H.METHOD, ""), values.get(H.PATH, ""))
+        if record.endpoint is None:
             self.exchange_complete = True
             return responses.request_headers(mode_override=responses.pass_through_mode())
         if headers.end_of_stream:
@@ -91,14 +90,15 @@ class RoutingProcessor(Processor):
         return responses.request_headers()
 
     async def on_request_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
-        if self._endpoint is None:
+        endpoint = self._record.endpoint
+        if endpoint is None:
             return responses.request_body()
         raw = body.body
         if len(raw) > self._router.max_body_bytes:
             return self._refuse(too_large(len(raw), self._router.max_body_bytes), False)
         started = time.perf_counter()
         # parsing, signals and the decision are CPU work: off the event loop
-        response = await asyncio.get_running_loop().run_in_executor(None, self._decide, self._endpoint, raw, started)
+        response = await asyncio.get_running_loop().run_in_executor(None, self._decide, endpoint, raw, started)
         if self._outcome is not None:
             self._record.routed_at = time.perf_counter()
         return response
@@ -112,8 +112,8 @@ class RoutingProcessor(Processor):
             stream = record.stream = isinstance(document, dict) and document.get("stream") is True
             request = parse_body(endpoint, document, len(raw))
             record.requested_model = request.model if self._router.knows_model(request.model) else "unknown"
-            if self._telemetry is not None and self._telemetry.wants_prompt_hash:
-                record.prompt_hash = self._telemetry.decision_log.prompt_hash(m.text for m in request.messages)  # type: ignore[union-attr]
+            if self._telemetry is not None:
+                record.prompt_hash = self._telemetry.prompt_hash(m.text for m in request.messages)
             outcome = self._router.route(request, self._headers)
             forwarded = upstream_body(request, outcome)
             self._strip_usage_event = ask_for_usage(forwarded)
@@ -122,12 +122,12 @@ class RoutingProcessor(Processor):
             record.router_seconds = time.perf_counter() - started
             return self._refuse(error, stream)
         except Exception:
-            log.exception("routing failed for request %s; sending it to the default model", self._request_id)
+            log.exception("routing failed for request %s; sending it to the default model", record.request_id)
             return self._fail_safe(request, started)
         self._set_outcome(outcome, started)
         log.debug(
             "request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms",
-            self._request_id, outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
+            record.request_id, outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
             signals_header(outcome.signals), (record.router_seconds or 0) * 1000,
         )
         return responses.request_body(route_headers(outcome, len(body_bytes)), body_bytes, clear_route_cache=True)
@@ -151,7 +151,7 @@ class RoutingProcessor(Processor):
         return responses.request_body(route_headers(outcome, len(body_bytes)), body_bytes, clear_route_cache=True)
 
     def _refuse(self, error: RequestError, stream: bool) -> pb.ProcessingResponse:
-        log.info("request %s refused: %s %s", self._request_id, error.status, error.code or error.type)
+        log.info("request %s refused: %s %s", self._record.request_id, error.status, error.code or error.type)
         reason = error.code or error.type
         if isinstance(error, Blocked):
             self._record.blocked_reason = reason

@@ -20,6 +20,7 @@ import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+from .policy.watcher import PolicyWatcher
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from .router import RouterState
 from .routing_processor import RoutingProcessor
@@ -130,7 +131,7 @@ async def serve(
     settings: ServerSettings,
     load_state: StateLoader,
     make_telemetry: TelemetryFactory | None = None,
-    make_watcher: Callable[[RouterState], object] | None = None,
+    make_watcher: Callable[[RouterState], PolicyWatcher | None] | None = None,
     stop: asyncio.Event | None = None,
 ) -> None:
     """Load, serve until SIGTERM or SIGINT, then stop gracefully.
@@ -163,11 +164,11 @@ async def serve(
     await server.start()
     watcher = make_watcher(state) if make_watcher else None
     if watcher is not None:
-        watcher.start()  # type: ignore[attr-defined]
+        watcher.start()
     await stop.wait()
     log.info("signal received: draining in-flight streams (grace %.1fs)", settings.grace_seconds)
     if watcher is not None:
-        await watcher.stop()  # type: ignore[attr-defined]
+        await watcher.stop()
     await server.stop()
     telemetry.close()
     if metrics_server is not None:

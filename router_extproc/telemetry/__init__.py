@@ -8,7 +8,7 @@ request: telemetry must not change what the client gets.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .decision_log import DecisionLog
@@ -27,9 +27,9 @@ class Telemetry:
     tracing: Tracing | None = None
     decision_log: DecisionLog | None = None
 
-    @property
-    def wants_prompt_hash(self) -> bool:
-        return self.decision_log is not None and self.decision_log.prompt_hash([]) is not None
+    def prompt_hash(self, texts: Iterable[str]) -> str | None:
+        """The decision log's keyed hash of the prompt; None without a log or a key."""
+        return self.decision_log.prompt_hash(texts) if self.decision_log is not None else None
 
     def finish(self, record: RequestRecord, metadata: Mapping[str, str], headers: Mapping[str, str]) -> None:
         """Called once per ext_proc stream, after its last message."""

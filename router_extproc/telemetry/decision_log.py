@@ -51,7 +51,7 @@ class DecisionLog:
         """Keyed hash of the prompt texts; None without a key (a bare hash of a short prompt
         can be reversed by guessing, so there is none)."""
         if self._key is None:
-            return None
+            return None  # before touching the texts: without a key this costs nothing
         digest = hmac.new(self._key, digestmod=hashlib.sha256)
         for text in texts:
             digest.update(text.encode("utf-8", "replace"))

@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
+from ..openai_request import Endpoint
 from ..signals.base import SignalResult
 from ..usage import Usage
 
@@ -29,7 +30,8 @@ class RequestRecord:
     phases: dict[str, list[int]] = field(default_factory=dict)
     """Phase name -> [first start ns, last end ns, messages] (a stream's body chunks merge)."""
     request_id: str = "-"
-    endpoint: str | None = None
+    endpoint: Endpoint | None = None
+    """None: not an LLM endpoint (the request passes through)."""
     stream: bool = False
     requested_model: str | None = None
     decision: str = ""

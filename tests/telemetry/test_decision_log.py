@@ -59,3 +59,15 @@ def test_file_rotates(tmp_path) -> None:
     log.close()
     assert (tmp_path / "d.jsonl.1").exists()
     assert all(json.loads(x)["request_id"] == "r-1" for x in path.read_text().splitlines())
+
+
+def test_telemetry_hashes_only_with_a_keyed_log() -> None:
+    from router_extproc.telemetry import Telemetry
+
+    keyed = DecisionLog(logging.NullHandler(), key=b"k1")
+    assert Telemetry(decision_log=keyed).prompt_hash(["hi"]) == keyed.prompt_hash(["hi"]) is not None
+    unkeyed = DecisionLog(logging.NullHandler())
+    assert Telemetry(decision_log=unkeyed).prompt_hash(["hi"]) is None
+    assert Telemetry().prompt_hash(["hi"]) is None
+    keyed.close()
+    unkeyed.close()
