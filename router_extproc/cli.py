@@ -140,6 +140,10 @@ def _cmd_train(args: argparse.Namespace) -> int:
         from .training.train_jailbreak import train
 
         train(data_dir, args.version)
+    elif args.head == "jailbreak-stage2":
+        from .training.train_jailbreak_stage2 import train
+
+        train(data_dir, args.version)
     elif args.head == "difficulty":
         from .training.train_difficulty import train
 
@@ -192,6 +196,50 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
         write_threshold(pathlib.Path(args.policy), sweep["decision"], sweep["parameter"], point["threshold"])
         load_policy(args.policy)  # the edited file must still validate
         print(f"written to {args.policy}")
+    return 0
+
+
+def _cmd_eval_gate(args: argparse.Namespace) -> int:
+    import json
+
+    from .evaluation import gate as g
+    from .evaluation.calibrate import write_signal_parameter
+    from .policy import PolicyError, load_policy
+
+    try:
+        evaluation = g.GateEvaluation(load_policy(args.policy), args.signal)
+    except (PolicyError, ValueError) as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    report = g.GateReport(str(args.policy), args.signal, evaluation.threshold)
+    chat: dict[str, list[g.Scored]] = {"requests": [], "single": [], "suspect": []}
+    labelled: dict[str, tuple[list[g.Scored], list[int]]] = {}
+    sources = ([(p, None) for p in args.data] + [(p, 1) for p in args.attacks] + [(p, 0) for p in args.benign])
+    for name, label in sources:
+        path = pathlib.Path(name)
+        if label is None and g.is_conversation_file(path):
+            scored = evaluation.conversations(path, args.limit)
+            report.conversations[path.name] = g.conversation_summary(scored)
+            for key in chat:
+                chat[key] += scored[key]
+        else:
+            labelled[path.name] = evaluation.labelled(path, label)
+            report.labelled[path.name] = g.labelled_summary(*labelled[path.name])
+    conversations = chat if chat["requests"] else None
+    report.sweep = g.sweep(conversations, labelled, g.sweep_thresholds(conversations, report.threshold))
+    if args.calibrate:
+        if conversations is None:
+            print("--calibrate needs a conversation file in --data", file=sys.stderr)
+            return 2
+        threshold = g.calibrate(conversations, args.max_refusal, args.max_single_refusal)
+        report.calibrated = {"threshold": threshold, "target": f"at most {args.max_refusal:.2%} of requests and "
+                             f"{args.max_single_refusal:.2%} of single messages refused"}
+        report.sweep = g.sweep(conversations, labelled, sorted({threshold, *[r["threshold"] for r in report.sweep]}))
+        if args.write:
+            write_signal_parameter(pathlib.Path(args.policy), args.signal, "threshold", threshold)
+            load_policy(args.policy)  # the edited file must still validate
+            print(f"written to {args.policy}", file=sys.stderr)
+    print(json.dumps(report.__dict__) if args.json else g.markdown(report))
     return 0
 
 
@@ -292,7 +340,7 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
-    train.add_argument("head", choices=["static", "domain", "jailbreak", "difficulty", "names"])
+    train.add_argument("head", choices=["static", "domain", "jailbreak", "jailbreak-stage2", "difficulty", "names"])
     train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
     train.add_argument("--version", default="v1")
     train.set_defaults(func=_cmd_train)
@@ -306,6 +354,21 @@ def build_parser() -> argparse.ArgumentParser:
     eval_pii = sub.add_parser("eval-pii", help="PII precision/recall per type on the labelled sets")
     eval_pii.add_argument("--data", default=str(DEFAULT_DATA_DIR))
     eval_pii.set_defaults(func=_cmd_eval_pii)
+
+    eval_gate = sub.add_parser("eval-gate", help="a safety gate's refusal rate on real conversations, TPR/FPR/AUC "
+                               "on labelled texts, a threshold sweep; --calibrate writes the threshold")
+    eval_gate.add_argument("--policy", default=str(DEFAULT_POLICY))
+    eval_gate.add_argument("--signal", default="jailbreak")
+    eval_gate.add_argument("--data", nargs="*", default=[], help="conversation files (turns) or labelled text files")
+    eval_gate.add_argument("--attacks", nargs="*", default=[], help="files whose texts are all attacks")
+    eval_gate.add_argument("--benign", nargs="*", default=[], help="files whose texts are all benign")
+    eval_gate.add_argument("--limit", type=int, default=None, help="conversations read per file")
+    eval_gate.add_argument("--json", action="store_true")
+    eval_gate.add_argument("--calibrate", action="store_true", help="choose the lowest threshold within the bounds")
+    eval_gate.add_argument("--max-refusal", type=float, default=0.005, help="of requests (each user turn with history)")
+    eval_gate.add_argument("--max-single-refusal", type=float, default=0.003, help="of user messages sent alone")
+    eval_gate.add_argument("--write", action="store_true", help="with --calibrate: write the threshold into the policy")
+    eval_gate.set_defaults(func=_cmd_eval_gate)
 
     demo = sub.add_parser("demo", help="Envoy + router + demo backends on loopback, with example requests")
     demo.add_argument("--policy", default=str(DEFAULT_POLICY))

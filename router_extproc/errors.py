@@ -55,6 +55,8 @@ class Blocked(RequestError):
 
     decision: str = ""
     signals: dict[str, Any] = field(default_factory=dict, compare=False)
+    shadowed: tuple[str, ...] = ()
+    """Shadow-mode decisions that matched first (counted, never applied)."""
 
 
 def bad_request(message: str, *, code: str = "invalid_request", param: str | None = None) -> RequestError:

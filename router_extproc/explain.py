@@ -14,7 +14,8 @@ LABELLED_SIGNALS = ("domain", "pii", "language", "modality", "jailbreak")
 MAX_HEADER_CHARS = 512
 
 
-def signals_header(results: Mapping[str, SignalResult]) -> str:
+def signals_header(results: Mapping[str, SignalResult], shadowed: tuple[str, ...] = ()) -> str:
+    """``ref=score[:labels];...``, then ``shadow=decision+decision`` for shadow-mode decisions that matched."""
     parts = []
     for ref, result in results.items():
         if ref.startswith("_"):
@@ -27,4 +28,6 @@ def signals_header(results: Mapping[str, SignalResult]) -> str:
         if result.error:
             labels = ["error"]
         parts.append(f"{ref}={value}" + (":" + "+".join(labels).replace(" ", "_") if labels else ""))
+    if shadowed:
+        parts.insert(0, "shadow=" + "+".join(shadowed))  # first: never cut by the length limit
     return ";".join(parts)[:MAX_HEADER_CHARS]

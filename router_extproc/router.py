@@ -69,17 +69,18 @@ class Router:
         return self.decide(request.model, self.compute_signals(request), headers or {})
 
     def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str]) -> RouteOutcome:
-        """The pure decision from signal results (what the property tests drive)."""
+        """The pure decision from signal results (what the property tests drive). A named model
+        still passes the policy's gates; privacy closure applies to every path."""
         if requested in self._auto:
             choice = self._engine.choose(results)
         else:
             name = self.policy.model_for_id(requested)
             if name is None:
                 raise model_not_found(requested)
-            choice = RouteChoice("explicit", name, "explicit")
+            choice = self._engine.choose_explicit(name, results)
         if choice.block is not None:
             raise Blocked(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code,
-                          decision=choice.decision, signals=dict(results))
+                          decision=choice.decision, signals=dict(results), shadowed=choice.shadowed)
         pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
         choice = enforce_privacy(self.policy, choice, state)

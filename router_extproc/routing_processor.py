@@ -137,6 +137,7 @@ class RoutingProcessor(Processor):
         record = self._record
         record.decision, record.model, record.reason = outcome.choice.decision, outcome.choice.model, outcome.choice.reason
         record.signals = outcome.signals
+        record.shadowed = outcome.choice.shadowed
         record.router_seconds = time.perf_counter() - started
 
     def _fail_safe(self, request: ParsedRequest | None, started: float) -> pb.ProcessingResponse:
@@ -157,18 +158,17 @@ class RoutingProcessor(Processor):
             self._record.blocked_reason = reason
             self._record.decision = error.decision
             self._record.signals = error.signals
+            self._record.shadowed = error.shadowed
         else:
             self._record.refused_code = reason
             self._record.decision = "refused"
         self._record.status = error.status
         self.exchange_complete = True
         body, content_type = error.render(stream)
-        return responses.immediate(
-            error.status,
-            body,
-            {H.CONTENT_TYPE: content_type, H.ROUTER_DECISION: "refused", H.ROUTER_REASON: reason},
-            details=ROUTER_DETAILS_PREFIX + reason,
-        )
+        headers = {H.CONTENT_TYPE: content_type, H.ROUTER_DECISION: "refused", H.ROUTER_REASON: reason}
+        if isinstance(error, Blocked):
+            headers[H.ROUTER_SIGNALS] = signals_header(error.signals, error.shadowed)
+        return responses.immediate(error.status, body, headers, details=ROUTER_DETAILS_PREFIX + reason)
 
     # -- response ----------------------------------------------------------------------------
 
@@ -190,7 +190,7 @@ class RoutingProcessor(Processor):
                 H.ROUTER_DECISION: self._outcome.choice.decision,
                 H.ROUTER_MODEL: self._outcome.choice.model,
                 H.ROUTER_REASON: self._outcome.choice.reason,
-                H.ROUTER_SIGNALS: signals_header(self._outcome.signals),
+                H.ROUTER_SIGNALS: signals_header(self._outcome.signals, self._outcome.choice.shadowed),
                 H.ROUTER_POLICY: self._router.version,
             },
             mode_override=mode,

@@ -125,9 +125,16 @@ async def test_post_without_body_is_400(stub) -> None:
 
 
 async def test_large_body_parsed_off_loop_is_routed(stub) -> None:
-    big = chat("word " * 300_000)  # ~1.5 MB, parsed in a worker thread
+    big = chat("word " * 25_500)  # 25.5k tokens, within the gate's scan budget, decided in a worker thread
     _, reply = await exchange(stub, request_headers_msg(), request_body_msg(big))
     assert set_headers(reply.request_body.response.header_mutation)["x-selected-model"] == "frontier"
+
+
+async def test_prompt_beyond_the_gates_scan_budget_follows_on_error(stub) -> None:
+    big = chat("word " * 300_000)  # 1.5 MB: more than the jailbreak gate reads; the default policy blocks then
+    _, reply = await exchange(stub, request_headers_msg(), request_body_msg(big))
+    assert reply.immediate_response.status.code == 403
+    assert "jailbreak=1:error" in set_headers(reply.immediate_response.headers)["x-router-signals"]
 
 
 async def test_router_error_falls_back_to_default_model(stub, default_router: Router, monkeypatch) -> None:

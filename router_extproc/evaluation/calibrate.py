@@ -52,3 +52,41 @@ def write_threshold(path: pathlib.Path, decision: str, parameter: str, value: fl
     else:
         lines.insert(end, " " * indent + f"{parameter}: {formatted}\n")
     path.write_text("".join(lines))
+
+
+def write_signal_parameter(path: pathlib.Path, signal: str, parameter: str, value: float) -> None:
+    """Set ``parameter: value`` in ``signals.<signal>`` of a policy YAML file, keeping the rest of
+    the file as it is (block style ``signal:`` + indented keys, or flow style ``signal: {...}``)."""
+    lines = path.read_text().splitlines(keepends=True)
+    formatted = f"{value:.4f}".rstrip("0").rstrip(".")
+    in_signals, signals_indent = False, -1
+    for i, line in enumerate(lines):
+        stripped = line.strip()
+        indent = len(line) - len(line.lstrip(" "))
+        if re.match(r"signals:\s*(#.*)?$", stripped) and indent == 0:
+            in_signals, signals_indent = True, indent
+            continue
+        if in_signals and stripped and not stripped.startswith("#") and indent <= signals_indent:
+            break
+        if not in_signals:
+            continue
+        flow = re.match(rf"(\s*){re.escape(signal)}:\s*\{{(.*)\}}\s*(#.*)?$", line.rstrip("\n"))
+        if flow:
+            items = [x.strip() for x in flow.group(2).split(",") if x.strip() and not x.strip().startswith(f"{parameter}:")]
+            comment = f"  {flow.group(3)}" if flow.group(3) else ""
+            lines[i] = f"{flow.group(1)}{signal}: {{{', '.join([*items, f'{parameter}: {formatted}'])}}}{comment}\n"
+            path.write_text("".join(lines))
+            return
+        if re.match(rf"{re.escape(signal)}:\s*(#.*)?$", stripped):
+            child = indent + 2
+            end = i + 1
+            while end < len(lines) and (not lines[end].strip() or len(lines[end]) - len(lines[end].lstrip(" ")) >= child):
+                if re.match(rf"\s{{{child}}}{parameter}:", lines[end]):
+                    lines[end] = re.sub(rf"({parameter}:\s*)[^#\n]*", rf"\g<1>{formatted}", lines[end], count=1)
+                    path.write_text("".join(lines))
+                    return
+                end += 1
+            lines.insert(i + 1, " " * child + f"{parameter}: {formatted}\n")
+            path.write_text("".join(lines))
+            return
+    raise ValueError(f"signals.{signal} not found in {path}")

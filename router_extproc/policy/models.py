@@ -139,7 +139,17 @@ class DifficultySignalSpec(StrictModel):
 class JailbreakSignalSpec(StrictModel):
     """Prompt-injection / jailbreak gate. Ref ``jailbreak``; labels are the evasion tricks seen."""
 
-    threshold: float | None = Field(default=None, gt=0, lt=1, description="Default: the head's 1%-FPR threshold.")
+    threshold: float | None = Field(
+        default=None, gt=0, lt=1,
+        description="Attack score at which the gate matches. Default: the shipped model's, calibrated on real chat "
+        "(router-extproc eval-gate --calibrate writes a policy's own).")
+    second_stage: bool = Field(default=True, description="Judge the pieces the first stage is unsure of with the "
+                               "transformer classifier (off: the first stage alone, at its own threshold).")
+    max_scan_chars: int = Field(
+        default=131072, ge=1024, le=8 * 1024 * 1024,
+        description="Characters of a request the gate reads in full, newest message first (about 30k tokens by "
+        "default; reading costs about 2 ms per KB on one core). A longer prompt cannot be judged: the gate "
+        "follows on_error.")
     on_error: OnError = "block"
 
 
@@ -291,6 +301,18 @@ class Decision(StrictModel):
     on_low_confidence: Fallback | None = None
     actions: Actions = Actions()
     block: Block | None = None
+    mode: Literal["enforce", "shadow"] = Field(
+        default="enforce",
+        description="'shadow': the decision is evaluated, counted (metrics, decision log, x-router-signals) and "
+        "never applied: roll a gate out in shadow first, then enforce it.")
+    gate: bool | None = Field(
+        default=None,
+        description="A gate applies to every request, also to one that names a model itself. Default: true for "
+        "'block' decisions, false for routing decisions; set true for a gate that routes (e.g. to a guarded model).")
+
+    @property
+    def is_gate(self) -> bool:
+        return self.block is not None if self.gate is None else self.gate
 
     @model_validator(mode="after")
     def _one_action(self) -> Decision:

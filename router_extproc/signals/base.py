@@ -37,3 +37,8 @@ class Signal(Protocol):
     ref: str
 
     def evaluate(self, view: RequestView) -> SignalResult: ...
+
+
+class SignalUnavailable(RuntimeError):
+    """The signal could not judge this request (e.g. the text is beyond what it may read in
+    time). Not a bug: logged without a traceback; a gate then follows its ``on_error``."""

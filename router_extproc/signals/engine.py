@@ -8,7 +8,7 @@ from dataclasses import replace
 
 from ..openai_request import ParsedRequest
 from ..policy.models import Signals
-from .base import Signal, SignalResult
+from .base import Signal, SignalResult, SignalUnavailable
 from .models import SharedModels
 from .registry import build_signals, on_error_policy
 from .view import RequestView
@@ -32,11 +32,12 @@ class SignalEngine:
             scanner.ref = PRIVACY_PII
             self.signals.append(scanner)
         self._on_error = on_error_policy(spec)
+        self._scan_chars = spec.jailbreak.max_scan_chars if spec.jailbreak is not None else None
         if any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals):
             models.featurizer  # load the tokenizer and static table now, not on the first request  # noqa: B018
 
     def view(self, request: ParsedRequest) -> RequestView:
-        return RequestView(request, self._models.featurizer)
+        return RequestView(request, self._models.featurizer, self._scan_chars)
 
     def compute(self, request: ParsedRequest) -> dict[str, SignalResult]:
         """Every signal's result. A signal that raises is logged; a safety gate then reports
@@ -49,7 +50,10 @@ class SignalEngine:
             try:
                 result = signal.evaluate(view)
             except Exception as exc:
-                log.exception("signal %s failed", signal.ref)
+                if isinstance(exc, SignalUnavailable):
+                    log.info("signal %s unavailable: %s", signal.ref, exc)
+                else:
+                    log.exception("signal %s failed", signal.ref)
                 gate = self._on_error.get(signal.ref)
                 if gate is None:
                     continue

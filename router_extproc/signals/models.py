@@ -34,6 +34,12 @@ class SharedModels:
         return LinearHead.load("jailbreak")
 
     @cached_property
+    def jailbreak_second_stage(self):
+        from .jailbreak.second_stage import SecondStage
+
+        return SecondStage()
+
+    @cached_property
     def outcome_memory(self):
         from .difficulty import OutcomeMemory
 

@@ -28,7 +28,8 @@ def build_signals(spec: Signals, models: SharedModels) -> list[Signal]:
     if spec.jailbreak is not None:
         from .jailbreak import JailbreakDetector
 
-        signals.append(JailbreakDetector(models.jailbreak_head, spec.jailbreak.threshold))
+        second = models.jailbreak_second_stage if spec.jailbreak.second_stage else None
+        signals.append(JailbreakDetector(models.jailbreak_head, models.featurizer, second, spec.jailbreak.threshold))
     if spec.pii is not None:
         from .pii import PiiScanner
 

@@ -1,14 +1,17 @@
 """The per-request shared pass: normalise and tokenize each message once, embed lazily once.
 
 Long-prompt policy (documented in docs/signals.md):
-- every message is normalised (evasion tricks undone) and tokenized once, up to 4096 tokens
-  (head 3/4 and tail 1/4 kept beyond that); beyond the cut, tokens are estimated from chars;
+- every message is normalised (evasion tricks undone) and tokenized once: up to 4096 tokens
+  each (head 3/4 and tail 1/4 kept), or, when the policy has a jailbreak gate, newest message
+  first within the gate's per-request budget of characters (``scan_chars``: tokenization is
+  what long prompts cost), so the gate reads every message whole; a message beyond its share
+  keeps its head and tail and the request counts as not wholly scanned; other signals still
+  read at most 4096 tokens of each message; tokens beyond a cut are estimated from chars;
 - ``focus`` (domain, difficulty, similarity): the last user turn (up to 192 tokens) and the
   earlier user turns, most recent first, up to 256 tokens in all: the conversation, not only
   the last message;
-- ``chunks`` (jailbreak): every message, concatenated (at most 4096 tokens, head and tail kept),
-  cut into 256-token chunks plus overlapping 32-token windows: a signal that must read the
-  whole text reads it piece by piece.
+- ``scan_ids`` (jailbreak): every message on its own, whole within the budget
+  (see ``signals/jailbreak/segments.py`` for how the gate cuts it).
 """
 
 from __future__ import annotations
@@ -23,7 +26,6 @@ from ..normalize import Normalized, normalize
 from ..openai_request import ParsedRequest
 
 MESSAGE_TOKEN_CAP = 4096
-CONVERSATION_TOKEN_CAP = 4096
 FOCUS_TOKENS = 256
 LAST_TURN_TOKENS = 192
 CHARS_PER_TOKEN = 4
@@ -32,9 +34,10 @@ PER_MESSAGE_TOKENS = 4
 
 
 class RequestView:
-    def __init__(self, request: ParsedRequest, featurizer: Featurizer) -> None:
+    def __init__(self, request: ParsedRequest, featurizer: Featurizer, scan_chars: int | None = None) -> None:
         self.request = request
         self._featurizer = featurizer
+        self._scan_chars = scan_chars
 
     @cached_property
     def _normalized(self) -> list[Normalized]:
@@ -50,18 +53,50 @@ class RequestView:
         return frozenset().union(*(n.tricks for n in self._normalized))
 
     @cached_property
-    def message_ids(self) -> list[np.ndarray]:
+    def _scan(self) -> tuple[list[np.ndarray], bool]:
+        """Each message's ids, newest first within the request's budget; and whether all fit."""
         tokenizer = self._featurizer.tokenizer
-        return [tokenizer.ids(text, MESSAGE_TOKEN_CAP) if text else np.zeros(0, np.int32) for text in self.texts]
+        ids: list[np.ndarray] = [np.zeros(0, np.int32)] * len(self.texts)
+        budget, complete = self._scan_chars, True
+        for index in range(len(self.texts) - 1, -1, -1):
+            text = self.texts[index]
+            if not text:
+                continue
+            if budget is None:
+                ids[index] = tokenizer.ids(text, MESSAGE_TOKEN_CAP)
+                continue
+            if budget <= 0:
+                complete = False
+                continue
+            if len(text) > budget:
+                text, complete = text[: budget * 3 // 4] + " " + text[len(text) - budget // 4 :], False
+            ids[index] = tokenizer.ids(text)
+            budget -= len(text)
+        return ids, complete
+
+    @property
+    def scan_ids(self) -> list[np.ndarray]:
+        """Per message: its token ids, whole unless the request is beyond the scan budget."""
+        return self._scan[0]
+
+    @property
+    def scan_complete(self) -> bool:
+        """False when some message text was cut or skipped to fit the budget."""
+        return self._scan[1]
+
+    @cached_property
+    def message_ids(self) -> list[np.ndarray]:
+        """Per message, at most ``MESSAGE_TOKEN_CAP`` tokens (head and tail): what most signals read."""
+        return [head_tail(ids, MESSAGE_TOKEN_CAP) for ids in self.scan_ids]
 
     @cached_property
     def prompt_tokens(self) -> int:
         """Tokens of the prompt: exact up to the per-message cap, estimated beyond it."""
         total = 0
-        for text, ids in zip(self.texts, self.message_ids, strict=True):
+        for text, ids in zip(self.texts, self.scan_ids, strict=True):
             total += len(ids)
-            if len(ids) >= MESSAGE_TOKEN_CAP or len(text) > MESSAGE_TOKEN_CAP * CHARS_PER_TOKEN_BOUND:
-                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))  # cut: estimate the rest
+            if len(text) > len(ids) * CHARS_PER_TOKEN_BOUND:  # cut: estimate the rest
+                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))
         return total + PER_MESSAGE_TOKENS * len(self.texts)
 
     @cached_property
@@ -91,12 +126,3 @@ class RequestView:
             if m.role == "user":
                 return self._featurizer.from_ids(ids[:FOCUS_TOKENS])
         return self.focus
-
-    @cached_property
-    def chunks(self) -> list[TextFeatures]:
-        """The whole conversation cut for the jailbreak gate (see ``signals.jailbreak.chunk_ids``)."""
-        from .jailbreak import chunk_ids
-
-        ids = np.concatenate(self.message_ids) if self.message_ids else np.zeros(0, np.int32)
-        ids = head_tail(ids, CONVERSATION_TOKEN_CAP)
-        return [self._featurizer.from_ids(piece) for piece in chunk_ids(ids)]

@@ -43,6 +43,10 @@ class RouterMetrics:
         self.refusals = Counter(
             "router_refusals", "Requests refused as invalid (400/404/413), by error code.", ["code"], registry=r
         )
+        self.shadow_decisions = Counter(
+            "router_shadow_decisions", "Shadow-mode decisions that matched (would have applied), by decision.",
+            ["decision"], registry=r,
+        )
         self.signal_seconds = Histogram(
             "router_signal_duration_seconds", "Time each signal took, per signal ref.", ["signal"],
             buckets=ROUTER_BUCKETS, registry=r,
@@ -92,6 +96,8 @@ class RouterMetrics:
             self.blocks.labels(record.blocked_reason).inc()
         if record.refused_code is not None:
             self.refusals.labels(record.refused_code).inc()
+        for name in record.shadowed:
+            self.shadow_decisions.labels(name).inc()
         for ref, result in record.signals.items():
             self.signal_seconds.labels(ref).observe(result.latency_ms / 1000)
             if result.error:

@@ -39,6 +39,8 @@ class RequestRecord:
     reason: str = ""
     policy_version: str = ""
     signals: dict[str, SignalResult] = field(default_factory=dict)
+    shadowed: tuple[str, ...] = ()
+    """Shadow-mode decisions that matched (counted, never applied)."""
     blocked_reason: str | None = None
     refused_code: str | None = None
     failed_safe: bool = False

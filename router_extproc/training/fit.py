@@ -35,10 +35,11 @@ def design_matrix(features: Sequence[TextFeatures], dense_scale: float = 1.0) ->
 
 
 def fit_logistic(x: sp.csr_matrix, y: np.ndarray, c: float, dense_dim: int, dense_scale: float,
-                 class_weight: dict | str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, LogisticRegression]:
+                 class_weight: dict | str | None = None,
+                 sample_weight: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, LogisticRegression]:
     """Returns (dense weights, sparse weights, bias) in the runtime layout."""
     model = LogisticRegression(C=c, max_iter=3000, class_weight=class_weight)
-    model.fit(x, y)
+    model.fit(x, y, sample_weight=sample_weight)
     coef = model.coef_.T  # (features, k)
     dense = coef[:dense_dim] * dense_scale
     sparse = coef[dense_dim:]

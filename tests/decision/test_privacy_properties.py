@@ -1,6 +1,7 @@
 """Privacy closure, property-based: over random policies, signal outcomes (including failed
 and missing scans), headers and requested models, a private request never gets an external
-model — not by a rule, a strategy, a fallback, the default, or an explicit model name."""
+model — not by a rule, a strategy, a fallback, the default, an explicit model name, a gate
+that routes (also over a named model) or a shadow-mode decision."""
 
 from __future__ import annotations
 
@@ -52,6 +53,8 @@ def policies(draw):
         }
         if draw(st.booleans()):
             decision["on_low_confidence"] = {"model": draw(st.sampled_from(names))}
+        decision["mode"] = draw(st.sampled_from(["enforce", "enforce", "shadow"]))
+        decision["gate"] = draw(st.sampled_from([None, True, False]))  # a routing gate also overrides named models
         if draw(st.booleans()):
             decision["actions"] = {"redact_pii": draw(st.one_of(
                 st.booleans(), st.lists(st.sampled_from(PII_TYPES), unique=True, max_size=3)))}

@@ -1,0 +1,107 @@
+"""Latency of the jailbreak gate on real messages, second stage included.
+
+    python bench/gate.py [--data ../shared/data] [--per-bucket 300]
+
+Messages are real user turns from ShareGPT dev (non-suspect conversations), grouped by their
+length in tokens, plus the s-labs validation attacks (all of which reach the second stage).
+Each message is judged cold: the second stage's verdict cache is emptied first, so a run of
+the second stage is paid every time it is needed (in serving, a conversation's history is
+cached across turns). The signal runs as in the server: view (normalise + tokenize) + both
+stages, one thread. Prints p50 / p99 / mean per bucket, the share of messages that reach the
+second stage, and the second stage's own p50 when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import pathlib
+import statistics
+import sys
+import time
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from router_extproc.openai_request import parse_body  # noqa: E402
+from router_extproc.policy.models import Signals  # noqa: E402
+from router_extproc.signals import default_models  # noqa: E402
+from router_extproc.signals.engine import SignalEngine  # noqa: E402
+from router_extproc.signals.jailbreak.second_stage import VerdictCache  # noqa: E402
+from router_extproc.training import data  # noqa: E402
+
+BUCKETS = (("~16", 8, 24), ("~64", 48, 96), ("~256", 192, 320), ("~1024", 768, 1280), ("~4096", 3072, 5120))
+
+
+def pct(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", default=str(data.DEFAULT_DATA_DIR))
+    parser.add_argument("--per-bucket", type=int, default=300)
+    args = parser.parse_args()
+    models = default_models()
+    engine = SignalEngine(Signals.model_validate({"jailbreak": {}}), models)
+    gate = engine.signals[0]
+    second = models.jailbreak_second_stage
+    tokenizer = models.featurizer.tokenizer
+
+    buckets: dict[str, list[str]] = {name: [] for name, _, _ in BUCKETS}
+    for row in data.sharegpt(pathlib.Path(args.data), "dev"):
+        if row["suspect"]:
+            continue
+        for turn in row["turns"]:
+            if turn["role"] != "user":
+                continue
+            n = tokenizer.count(turn["text"][:40_000])
+            for name, low, high in BUCKETS:
+                if low <= n <= high and len(buckets[name]) < args.per_bucket:
+                    buckets[name].append(turn["text"])
+    buckets["s-labs val attacks"] = [t for t, y in data.slabs(pathlib.Path(args.data), "dev") if y == 1][: args.per_bucket]
+
+    for text in buckets["~64"][:20]:  # warm up: lazy loads, onnxruntime's first runs
+        gate.evaluate(engine.view(parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)))
+    print(f"jailbreak gate, threshold {gate.threshold:.4f}, band_low {gate.band_low:.3f}, one thread, cold cache\n")
+    print("| messages | n | p50 ms | p99 ms | mean ms | reach 2nd stage | 2nd stage p50 ms | refused |")
+    print("|---|---|---|---|---|---|---|---|")
+    rows = {}
+    for name, texts in buckets.items():
+        if not texts:
+            continue
+        times, stage2_times, reached, refused = [], [], 0, 0
+        for text in texts:
+            second._cache = VerdictCache()  # noqa: SLF001 - cold: every second-stage run is paid
+            request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)
+            started = time.perf_counter()
+            result = gate.evaluate(engine.view(request))
+            elapsed = (time.perf_counter() - started) * 1000
+            times.append(elapsed)
+            if result.details["second_stage"]:
+                reached += 1
+                stage2_times.append(elapsed)
+            refused += result.matched
+        rows[name] = {"n": len(texts), "p50": pct(times, 0.5), "p99": pct(times, 0.99), "mean": statistics.mean(times),
+                      "second_stage_share": reached / len(texts), "refused": refused / len(texts)}
+        stage2 = f"{pct(stage2_times, 0.5):.2f}" if stage2_times else "-"
+        print(f"| {name} | {len(texts)} | {pct(times, .5):.2f} | {pct(times, .99):.2f} | {statistics.mean(times):.2f} | "
+              f"{reached / len(texts):.1%} | {stage2} | {refused / len(texts):.1%} |")
+
+    print("\n| long paste (one message) | chars | ms |")
+    print("|---|---|---|")
+    paste = " ".join(buckets["~1024"])
+    for size in (32_768, 131_072):
+        text = (paste * (size // max(1, len(paste)) + 1))[:size]
+        second._cache = VerdictCache()  # noqa: SLF001
+        request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)
+        started = time.perf_counter()
+        gate.evaluate(engine.view(request))
+        print(f"| real chat text | {size} | {(time.perf_counter() - started) * 1000:.1f} |")
+    print("\n" + json.dumps(rows))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,290 @@
+"""``router-extproc eval-gate``: how often a safety gate refuses real traffic, and what it catches.
+
+Runs the server's own code: every request is parsed as a chat request, its signals computed by
+the policy's ``Router`` and decided by ``Router.decide``, so the refusal rate is the policy's,
+at its own threshold. Traffic:
+- conversation files (``{turns: [{role, text}], suspect?}`` JSON lines, ShareGPT's shape): each
+  user turn sent as a chat client sends it, with the whole history before it; reported overall,
+  by turn depth and by the length of the new user message; every user message also sent alone;
+  conversations marked ``suspect`` are reported apart (they may hold real attacks);
+- labelled text files (CSV or JSON lines with ``text``/``prompt`` and ``label``; a JSON list of
+  strings is all attacks; ``--attacks``/``--benign`` label a whole file): each text sent alone,
+  reported as AUC, TPR and FPR.
+The gate's score per request also gives a threshold sweep, and ``--calibrate`` picks the lowest
+threshold that keeps the refusal rates within bounds (assuming the gate's block decision is the
+policy's first: its refusals are the score at or above the threshold).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import pathlib
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from ..errors import Blocked, RequestError
+from ..openai_request import parse_body
+from ..policy.models import Policy
+from ..router import Router
+from ..signals import SharedModels, SignalResult
+
+DEPTHS = (("1", 1, 1), ("2", 2, 2), ("3-4", 3, 4), ("5+", 5, 10**9))
+LENGTHS = (("<16", 0, 15), ("16-63", 16, 63), ("64-255", 64, 255), ("256-1023", 256, 1023), ("1024+", 1024, 10**9))
+ROLES = {"user": "user", "human": "user", "assistant": "assistant", "gpt": "assistant", "system": "system",
+         "tool": "tool", "developer": "developer"}
+
+
+@dataclass
+class Scored:
+    """One request: the gate's score, whether the policy refused it, and how it was sent."""
+
+    score: float
+    matched: bool
+    refused: bool
+    second_stage: bool = False
+    depth: int = 1
+    tokens: int = 0
+    group: str = ""
+
+
+@dataclass
+class GateReport:
+    policy: str
+    signal: str
+    threshold: float
+    conversations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    labelled: dict[str, dict[str, Any]] = field(default_factory=dict)
+    sweep: list[dict[str, Any]] = field(default_factory=list)
+    calibrated: dict[str, Any] | None = None
+
+
+def _open(path: pathlib.Path) -> io.TextIOBase:
+    return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else open(path, encoding="utf-8", newline="")
+
+
+def is_conversation_file(path: pathlib.Path) -> bool:
+    if ".jsonl" not in path.name:
+        return False
+    with _open(path) as f:
+        for line in f:
+            if line.strip():
+                return "turns" in json.loads(line)
+    return False
+
+
+def read_conversations(path: pathlib.Path, limit: int | None = None) -> Iterator[tuple[bool, list[dict[str, str]]]]:
+    """(suspect, messages) per conversation, roles mapped to the chat API's."""
+    with _open(path) as f:
+        count = 0
+        for line in f:
+            if not line.strip():
+                continue
+            row = json.loads(line)
+            messages = [{"role": ROLES.get(t["role"], "user"), "content": t["text"]} for t in row["turns"]]
+            yield bool(row.get("suspect", False)), messages
+            count += 1
+            if limit is not None and count >= limit:
+                return
+
+
+def read_labelled(path: pathlib.Path, label: int | None = None) -> tuple[list[str], list[int]]:
+    """Texts and labels (1 = attack) from CSV, JSON lines or a JSON list of strings."""
+    texts: list[str] = []
+    labels: list[int] = []
+    if path.suffix == ".json":
+        loaded = json.loads(path.read_text(encoding="utf-8"))
+        items = loaded if isinstance(loaded, list) else [loaded]
+        texts = [t for t in items if isinstance(t, str) and t.strip()]
+        return texts, [1 if label is None else label] * len(texts)
+    with _open(path) as f:
+        rows: Iterator[dict[str, Any]] = (csv.DictReader(f) if ".csv" in path.name
+                                          else (json.loads(line) for line in f if line.strip()))
+        for row in rows:
+            text = row.get("text") or row.get("prompt")
+            if not isinstance(text, str) or not text.strip():
+                continue
+            value = row.get("label") if label is None else label
+            if value is None:
+                raise ValueError(f"{path}: a row has no 'label'; pass the file with --attacks or --benign")
+            texts.append(text)
+            labels.append(int(str(value).strip() in ("1", "True", "true")))
+    return texts, labels
+
+
+class GateEvaluation:
+    def __init__(self, policy: Policy, signal: str = "jailbreak", models: SharedModels | None = None) -> None:
+        if signal not in policy.signals.names():
+            raise ValueError(f"the policy declares no {signal!r} signal")
+        self.router = Router(policy, models=models)
+        self.signal = signal
+        self._model = policy.auto_model_names[0]
+
+    @property
+    def threshold(self) -> float:
+        gate = next(s for s in self.router.signals.signals if s.ref == self.signal)
+        return float(getattr(gate, "threshold", 0.5))
+
+    def score(self, messages: list[dict[str, str]]) -> Scored:
+        request = parse_body("chat", {"model": self._model, "messages": messages}, 0)
+        results = self.router.compute_signals(request)
+        result: SignalResult | None = results.get(self.signal)
+        try:
+            self.router.decide(request.model, results, {})
+            refused = False
+        except Blocked:
+            refused = True
+        except RequestError:
+            refused = False
+        if result is None:
+            return Scored(0.0, False, refused)
+        second = bool((result.details or {}).get("second_stage"))
+        score = 1.0 if result.error else result.score
+        return Scored(score, result.matched, refused, second)
+
+    def conversations(self, path: pathlib.Path, limit: int | None = None) -> dict[str, list[Scored]]:
+        """Requests of every user turn with its history, single user messages, suspect requests."""
+        tokenizer = self.router.signals._models.featurizer.tokenizer  # noqa: SLF001 - the router's own tokenizer
+        out: dict[str, list[Scored]] = {"requests": [], "single": [], "suspect": []}
+        for suspect, messages in read_conversations(path, limit):
+            depth = 0
+            for i, message in enumerate(messages):
+                if message["role"] != "user" or not message["content"].strip():
+                    continue
+                depth += 1
+                tokens = tokenizer.count(message["content"][:100_000])
+                scored = self.score(messages[: i + 1])
+                scored.depth, scored.tokens = depth, tokens
+                if suspect:
+                    out["suspect"].append(scored)
+                    continue
+                out["requests"].append(scored)
+                alone = self.score([message])
+                alone.tokens = tokens
+                out["single"].append(alone)
+        return out
+
+    def labelled(self, path: pathlib.Path, label: int | None = None) -> tuple[list[Scored], list[int]]:
+        texts, labels = read_labelled(path, label)
+        return [self.score([{"role": "user", "content": t}]) for t in texts], labels
+
+
+def _rate(values: Sequence[bool]) -> float | None:
+    return round(float(np.mean(values)), 5) if len(values) else None
+
+
+def conversation_summary(scored: dict[str, list[Scored]]) -> dict[str, Any]:
+    requests, single = scored["requests"], scored["single"]
+    return {
+        "requests": len(requests),
+        "refused": _rate([s.refused for s in requests]),
+        "matched": _rate([s.matched for s in requests]),
+        "second_stage": _rate([s.second_stage for s in requests]),
+        "single_messages": len(single),
+        "single_refused": _rate([s.refused for s in single]),
+        "by_depth": {name: {"n": len(sel), "refused": _rate([s.refused for s in sel])}
+                     for name, lo, hi in DEPTHS for sel in [[s for s in requests if lo <= s.depth <= hi]]},
+        "by_length": {name: {"n": len(sel), "refused": _rate([s.refused for s in sel])}
+                      for name, lo, hi in LENGTHS for sel in [[s for s in requests if lo <= s.tokens <= hi]]},
+        "single_by_length": {name: {"n": len(sel), "refused": _rate([s.refused for s in sel])}
+                             for name, lo, hi in LENGTHS for sel in [[s for s in single if lo <= s.tokens <= hi]]},
+        "suspect_requests": len(scored["suspect"]),
+        "suspect_refused": _rate([s.refused for s in scored["suspect"]]),
+    }
+
+
+def labelled_summary(scored: list[Scored], labels: list[int]) -> dict[str, Any]:
+    y = np.array(labels)
+    refused = np.array([s.refused for s in scored])
+    scores = np.array([s.score for s in scored])
+    out: dict[str, Any] = {"n_attack": int((y == 1).sum()), "n_benign": int((y == 0).sum())}
+    if (y == 1).any():
+        out["tpr"] = round(float(refused[y == 1].mean()), 4)
+    if (y == 0).any():
+        out["fpr"] = round(float(refused[y == 0].mean()), 4)
+    if (y == 1).any() and (y == 0).any():
+        from sklearn.metrics import roc_auc_score
+
+        out["auc"] = round(float(roc_auc_score(y, scores)), 4)
+    return out
+
+
+def sweep(chat: dict[str, list[Scored]] | None, labelled: dict[str, tuple[list[Scored], list[int]]],
+          thresholds: Sequence[float]) -> list[dict[str, Any]]:
+    """Refusal rates and TPR/FPR had the gate's threshold been each of ``thresholds``."""
+    rows = []
+    for t in thresholds:
+        row: dict[str, Any] = {"threshold": round(float(t), 4)}
+        if chat is not None:
+            row["refused"] = _rate([s.score >= t for s in chat["requests"]])
+            row["single_refused"] = _rate([s.score >= t for s in chat["single"]])
+        for name, (scored, labels) in labelled.items():
+            y = np.array(labels)
+            hit = np.array([s.score >= t for s in scored])
+            if (y == 1).any():
+                row[f"{name} tpr"] = round(float(hit[y == 1].mean()), 4)
+            if (y == 0).any():
+                row[f"{name} fpr"] = round(float(hit[y == 0].mean()), 4)
+        rows.append(row)
+    return rows
+
+
+def sweep_thresholds(chat: dict[str, list[Scored]] | None, current: float) -> list[float]:
+    """Thresholds worth showing: where the chat refusal rate crosses 0.1%-5%, and the current one."""
+    values = {current, 0.5, 0.9}
+    if chat is not None and chat["requests"]:
+        scores = np.array([s.score for s in chat["requests"]])
+        values |= {float(np.quantile(scores, 1 - q)) + 1e-6 for q in (0.001, 0.002, 0.003, 0.005, 0.01, 0.02, 0.05)}
+    return sorted(v for v in values if 0 < v < 1.0 + 1e-6)
+
+
+def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refusal: float) -> float:
+    """The lowest threshold refusing at most ``max_refusal`` of requests and ``max_single_refusal``
+    of single messages (the gate's score at or above it)."""
+    requests = np.array([s.score for s in chat["requests"]])
+    single = np.array([s.score for s in chat["single"]])
+    candidates = np.unique(np.concatenate([requests, single]))
+    for t in candidates:  # ascending: the first that meets both bounds is the lowest
+        if (requests > t).mean() <= max_refusal and (single > t).mean() <= max_single_refusal:
+            return float(np.nextafter(t, 2.0))
+    return float(np.nextafter(candidates[-1], 2.0))
+
+
+def markdown(report: GateReport) -> str:
+    lines = [f"# eval-gate: policy {report.policy}, signal {report.signal}, threshold {report.threshold:.4f}", ""]
+    for name, c in report.conversations.items():
+        lines += [f"## {name}", "",
+                  f"- requests (each user turn with its history): {c['requests']}, refused {_pct(c['refused'])}, "
+                  f"second stage {_pct(c['second_stage'])}",
+                  f"- single user messages: {c['single_messages']}, refused {_pct(c['single_refused'])}",
+                  f"- suspect conversations (reported apart): {c['suspect_requests']} requests, refused "
+                  f"{_pct(c['suspect_refused'])}", "",
+                  "| turn depth | n | refused |", "|---|---|---|"]
+        lines += [f"| {k} | {v['n']} | {_pct(v['refused'])} |" for k, v in c["by_depth"].items()]
+        lines += ["", "| new message tokens | requests | refused | alone: n | refused |", "|---|---|---|---|---|"]
+        lines += [f"| {k} | {v['n']} | {_pct(v['refused'])} | {c['single_by_length'][k]['n']} | "
+                  f"{_pct(c['single_by_length'][k]['refused'])} |" for k, v in c["by_length"].items()]
+        lines.append("")
+    if report.labelled:
+        lines += ["## Labelled sets (each text alone)", "", "| set | attacks | benign | TPR | FPR | AUC |",
+                  "|---|---|---|---|---|---|"]
+        lines += [f"| {k} | {v['n_attack']} | {v['n_benign']} | {v.get('tpr', '')} | {v.get('fpr', '')} | "
+                  f"{v.get('auc', '')} |" for k, v in report.labelled.items()]
+        lines.append("")
+    if report.sweep:
+        keys = list(report.sweep[0])
+        lines += ["## Threshold sweep", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+        lines += ["| " + " | ".join(str(row.get(k, "")) for k in keys) + " |" for row in report.sweep]
+        lines.append("")
+    if report.calibrated:
+        lines.append(f"Calibrated: threshold {report.calibrated['threshold']:.4f} ({report.calibrated['target']})")
+    return "\n".join(lines)
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.2%}"

@@ -1,0 +1,102 @@
+"""Second stage: a small transformer classifier, fine-tuned offline, run only on unsure pieces.
+
+The first three layers of all-MiniLM-L6-v2 fine-tuned on the gate's training pieces
+(``router-extproc train jailbreak-stage2``, torch at training time only), exported to ONNX,
+quantised to int8 and run here by onnxruntime on one thread. It reads the same WordPiece ids
+the shared pass already made (no second tokenization), at most ``SECOND_STAGE_TOKENS`` per
+piece. Verdicts are cached by the piece's token ids: a conversation's history is re-sent at
+every turn, so each message pays for the second stage once, not once per turn.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pathlib
+import threading
+from collections import OrderedDict
+from collections.abc import Sequence
+
+import numpy as np
+
+from ...encoder.assets import ASSETS_DIR
+from ...encoder.tokenizer import CLS_ID, PAD_ID, SEP_ID, head_tail
+from .segments import SECOND_STAGE_TOKENS
+
+STAGE2_DIR = ASSETS_DIR / "jailbreak_stage2"
+CACHE_ENTRIES = 65536
+
+
+class VerdictCache:
+    """A bounded LRU of piece digest -> probability, safe across the server's worker threads."""
+
+    def __init__(self, entries: int = CACHE_ENTRIES) -> None:
+        self._entries = entries
+        self._data: OrderedDict[bytes, float] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: bytes) -> float | None:
+        with self._lock:
+            value = self._data.get(key)
+            if value is not None:
+                self._data.move_to_end(key)
+            return value
+
+    def put(self, key: bytes, value: float) -> None:
+        with self._lock:
+            self._data[key] = value
+            self._data.move_to_end(key)
+            while len(self._data) > self._entries:
+                self._data.popitem(last=False)
+
+
+def model_input(ids: np.ndarray) -> np.ndarray:
+    """[CLS] piece [SEP], the piece cut to its head and tail."""
+    return np.concatenate([[CLS_ID], head_tail(ids, SECOND_STAGE_TOKENS - 2), [SEP_ID]]).astype(np.int64)
+
+
+class SecondStage:
+    def __init__(self, directory: pathlib.Path = STAGE2_DIR, cache: VerdictCache | None = None) -> None:
+        import onnxruntime as ort
+
+        self.meta = json.loads((directory / "model.json").read_text())
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = 1  # the server runs requests in parallel threads
+        options.inter_op_num_threads = 1
+        self._session = ort.InferenceSession(str(directory / "model.int8.onnx"), options,
+                                             providers=["CPUExecutionProvider"])
+        self._cache = cache or VerdictCache()
+        self._model_id = self.meta.get("version", "").encode()
+
+    def probabilities(self, pieces: Sequence[np.ndarray], token_budget: int | None = None) -> list[float | None]:
+        """Attack probability per piece, in the given order; cached pieces are free, uncached ones
+        are run until ``token_budget`` tokens are spent (at least one; the rest stay ``None``)."""
+        keys = [hashlib.blake2b(self._model_id + p.astype(np.int32).tobytes(), digest_size=16).digest() for p in pieces]
+        out: list[float | None] = [self._cache.get(k) for k in keys]
+        todo: list[int] = []
+        spent = 0
+        for i, value in enumerate(out):
+            if value is not None:
+                continue
+            cost = min(len(pieces[i]), SECOND_STAGE_TOKENS - 2)
+            if todo and token_budget is not None and spent + cost > token_budget:
+                break
+            todo.append(i)
+            spent += cost
+        if todo:
+            for i, p in zip(todo, self.run([pieces[i] for i in todo]), strict=True):
+                out[i] = p
+                self._cache.put(keys[i], p)
+        return out
+
+    def run(self, pieces: Sequence[np.ndarray]) -> list[float]:
+        """Uncached inference on a batch of pieces (padded to the longest)."""
+        inputs = [model_input(p) for p in pieces]
+        width = max(len(x) for x in inputs)
+        ids = np.full((len(inputs), width), PAD_ID, dtype=np.int64)
+        mask = np.zeros((len(inputs), width), dtype=np.int64)
+        for row, x in enumerate(inputs):
+            ids[row, : len(x)] = x
+            mask[row, : len(x)] = 1
+        logits = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
+        return [float(v) for v in 1.0 / (1.0 + np.exp(-logits))]

