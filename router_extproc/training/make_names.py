@@ -11,7 +11,7 @@ import gzip
 import json
 import re
 
-from ..pii.detector import NAMES_FILE
+from ..pii.person import NAMES_FILE
 
 LOCALES = ("en_US", "en_GB", "de_DE", "fr_FR", "es_ES", "it_IT", "nl_NL", "pt_BR", "pl_PL", "sv_SE")
 COMMON_WORDS = """a an the will may mark bill grant rose june august april faith hope joy art dean gay
