@@ -180,7 +180,8 @@ def _score(cues: _Cues, run: list[_Group], plus: bool) -> float:
         return 0.9
     if _nanp(run, lens):
         return 0.85
-    if any(g.paren for g in run) and digits >= 8 and len(run) >= 2 and lens[0] <= 5:
+    area_code = run[0].paren or (len(run) > 2 and run[1].paren and lens[0] <= 3)  # "(0161) ...", "1 (555) ..."
+    if area_code and digits >= 8 and len(run) >= 2 and lens[0] <= 5:
         return 0.8
     trunk = run[0].digits.startswith("0") and not run[0].digits.startswith("00")
     if trunk and len(run) >= 3 and 9 <= digits <= 12 and all(2 <= n <= 5 for n in lens) and consistent:

@@ -60,6 +60,9 @@ class Pattern:
         return self.public.sub(replace, text)
 
 
+escape = re2.escape
+
+
 def compile(pattern: str) -> Pattern:  # noqa: A001 - mirrors re.compile
     return Pattern(pattern)
 

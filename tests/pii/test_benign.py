@@ -17,7 +17,7 @@ BENIGN = [
     "Matrix rows: [1, 2, 3, 4, 5, 6, 7], [8, 9, 10, 11, 12, 13, 14].",
     "Sales grew from 1,240,000 to 1,870,500 between 1990-2000 and 2001-2010.",
     "These gems. Look nice on the shelf.",
-    "The paper by Smith et al. (2019) on page 1234-1250 cites ISBN 978-3-16-148410-0.",
+    "The paper (2019) on page 1234-1250 cites ISBN 978-3-16-148410-0.",
     "The UUID is 123e4567-e89b-12d3-a456-426614174000 and the hash is d41d8cd98f00b204e9800998ecf8427e.",
     "Coordinates 40.7128, -74.0060; temperature 98.6 F; ratio 16:9.",
     "Run pip install numpy==1.26.4 then python -m pytest -q tests/ on port 8080.",
