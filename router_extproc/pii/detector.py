@@ -90,7 +90,10 @@ class PiiDetector:
         if len(text) > self.max_chars:
             budget.exceed(f"text longer than {self.max_chars} characters")
             text = text[:self.max_chars]
-        spans, inner_types = self._scan(text, budget, decode_blobs=True)
+        try:
+            spans, inner_types = self._scan(text, budget, decode_blobs=True)
+        finally:
+            rx.forget()
         resolved = resolve_overlaps(spans)
         types = frozenset(s.type for s in resolved) | inner_types
         tricks = frozenset(t for s in resolved if s.trick for t in s.trick.split("+"))

@@ -19,9 +19,9 @@ silently shortened list.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 import numpy as np
 import re2
@@ -80,7 +80,6 @@ class _Prepared:
         return int(self.char_at[span[0]]), int(self.char_at[span[1]])
 
 
-@lru_cache(maxsize=4)  # every pattern of one scan reads the same text (one entry per worker thread)
 def _prepare(text: str) -> _Prepared:
     if text.isascii():
         return _Prepared(text.encode("ascii"), None)
@@ -90,6 +89,24 @@ def _prepare(text: str) -> _Prepared:
     char_at[:-1] = np.cumsum(starts) - 1
     char_at[-1] = len(text)
     return _Prepared(data, char_at)
+
+
+_last = threading.local()
+
+
+def _prepared(text: str) -> _Prepared:
+    """``_prepare``, remembered for the last text this thread scanned: every pattern of one scan
+    reads the same text. ``forget`` drops it when the scan is over (a megabyte body's tables
+    must not outlive its request)."""
+    cached = getattr(_last, "entry", None)
+    if cached is None or cached[0] is not text:
+        cached = (text, _prepare(text))
+        _last.entry = cached
+    return cached[1]
+
+
+def forget() -> None:
+    _last.entry = None
 
 
 MAX_CANDIDATES = 20_000
@@ -135,7 +152,7 @@ def finditer_groups(pattern: Pattern, text: str, budget: Budget, what: str) -> I
     """Like ``finditer``, with the span of every group (``(-1, -1)`` for a group that did not take part)."""
     if not budget.left:
         return
-    prepared = _prepare(text)
+    prepared = _prepared(text)
     data, end, pos = prepared.data, len(prepared.data), 0
     while pos <= end:
         found = pattern._match(data, pos, end)  # noqa: SLF001
