@@ -13,6 +13,7 @@ types) at 16 / 64 / 256 / 1024 WordPiece tokens of ordinary text, plus ``find`` 
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import multiprocessing as mp
 import pathlib
@@ -63,6 +64,8 @@ ADVERSARIAL: dict[str, Callable[[], str]] = {
     "capitalised names 'Anna Maria ' * 20k": lambda: "Anna Maria " * 20_000,
     "address bait '1 ' + 'Main ' * 40k": lambda: "1 " + "Main " * 40_000 + "Street",
     "base64 soup 1 MiB": lambda: "QUJDREVGR0hJSktMTU5PUFFSU1RVVldYWVo" * (MIB // 35),
+    "one base64 blob of text 8 MiB": lambda: base64.b64encode(b"call me at +1 (212) 555-0199 " * (6 * MIB // 29)).decode(),
+    "initials at line starts 'F. X ' * 50k": lambda: "F. Xavier " * 50_000,
     "full-width + zero-width 1 MiB": lambda: ("ｊ\u200bａ\u200bｎ\u200bｅ\u200b＠" * (MIB // 10)),
     "ordinary prose 8 MiB": lambda: ("The committee met on Tuesday to review the budget for the next year, "
                                      "and Anna proposed three changes to the plan. ") * (8 * MIB // 120),

@@ -54,7 +54,7 @@ def blobs(text: str, budget: rx.Budget) -> Iterator[Blob]:
 
 
 def _all_hex(candidate: str) -> bool:
-    return all(c in "0123456789abcdefABCDEF" for c in candidate)
+    return not candidate.strip("0123456789abcdefABCDEF")
 
 
 def _readable(raw: bytes) -> str | None:

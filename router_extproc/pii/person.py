@@ -121,7 +121,12 @@ def _trimmed(text: str, run: list[tuple[int, int]]) -> list[Candidate]:
 
 
 def _line_start(text: str, start: int) -> bool:
-    return not text[text.rfind("\n", 0, start) + 1:start].strip()
+    """Only spaces between the line start and ``start`` (walks back over those spaces alone,
+    so the scan stays linear)."""
+    i = start - 1
+    while i >= 0 and text[i] in " \t":
+        i -= 1
+    return i < 0 or text[i] == "\n"
 
 
 def _initial(text: str, word: tuple[int, int]) -> bool:
