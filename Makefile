@@ -34,16 +34,18 @@ deploy-config: install  ## re-render deploy/base/envoy.yaml from deploy/base/pol
 	$(PY) -m router_extproc render-envoy --policy deploy/base/policy.yaml --listen-address 0.0.0.0 \
 		--router-unix-socket /var/run/router/extproc.sock --health-path /healthz -o deploy/base/envoy.yaml
 
-bench: install  ## router overhead through Envoy, signal latency, process memory (prints tables)
+bench: install  ## router overhead through Envoy, signal latency, process memory, PII bounds (prints tables)
 	$(PY) bench/overhead.py
 	$(PY) bench/signals.py
 	$(PY) bench/memory.py
+	$(PY) bench/pii.py
 
 DATA ?= ../shared/data
 train: install  ## retrain the static table and every head from the shared data (then commit assets/)
 	$(PY) bench/data/make_everyday_chat.py
 	$(PY) -m router_extproc train static --data $(DATA)
-	$(PY) -m router_extproc train names
+	$(PY) -m router_extproc train names --data $(DATA)
+	$(PY) -m router_extproc train pii-person --data $(DATA)
 	$(PY) -m router_extproc train domain --data $(DATA)
 	$(PY) -m router_extproc train jailbreak --data $(DATA)
 	$(PY) -m router_extproc train difficulty --data $(DATA)

@@ -151,7 +151,11 @@ def _cmd_train(args: argparse.Namespace) -> int:
     elif args.head == "names":
         from .training.make_names import build
 
-        build()
+        build(data_dir)
+    elif args.head == "pii-person":
+        from .training.train_pii_person import train
+
+        train(data_dir)
     return 0
 
 
@@ -263,7 +267,7 @@ def _cmd_classify(args: argparse.Namespace) -> int:
 def _cmd_eval_pii(args: argparse.Namespace) -> int:
     from .training.eval_pii import evaluate
 
-    evaluate(pathlib.Path(args.data))
+    evaluate(pathlib.Path(args.data), args.split, args.samples, args.json)
     return 0
 
 
@@ -340,7 +344,8 @@ def build_parser() -> argparse.ArgumentParser:
     from .training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
-    train.add_argument("head", choices=["static", "domain", "jailbreak", "jailbreak-stage2", "difficulty", "names"])
+    train.add_argument("head", choices=["static", "domain", "jailbreak", "jailbreak-stage2", "difficulty", "names",
+                                        "pii-person"])
     train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
     train.add_argument("--version", default="v1")
     train.set_defaults(func=_cmd_train)
@@ -353,6 +358,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     eval_pii = sub.add_parser("eval-pii", help="PII precision/recall per type on the labelled sets")
     eval_pii.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    eval_pii.add_argument("--split", choices=("train", "dev"), default="dev", help="tune on train, report dev")
+    eval_pii.add_argument("--samples", type=int, default=0, help="print this many flagged benign snippets per type")
+    eval_pii.add_argument("--json", help="also write the report to this file")
     eval_pii.set_defaults(func=_cmd_eval_pii)
 
     eval_gate = sub.add_parser("eval-gate", help="a safety gate's refusal rate on real conversations, TPR/FPR/AUC "

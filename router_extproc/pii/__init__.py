@@ -1,6 +1,11 @@
-"""PII detection with character spans: precise validators for structured PII, a gazetteer
-with context cues for person names, a pattern for street addresses."""
+"""PII detection with character spans, in linear time.
 
-from .detector import PII_TYPES, PiiDetector, PiiSpan
+Validators for structured PII, a gazetteer with context cues for person names, patterns for
+street addresses; obfuscation undone first (``deobfuscate``, ``blobs``), every pattern run by
+RE2, the Python work per text bounded (``rx.Budget``). See docs/pii.md.
+"""
 
-__all__ = ["PII_TYPES", "PiiDetector", "PiiSpan"]
+from .detector import PII_TYPES, PiiDetector, PiiScan, PiiScanIncomplete
+from .spans import PiiSpan
+
+__all__ = ["PII_TYPES", "PiiDetector", "PiiScan", "PiiScanIncomplete", "PiiSpan"]

@@ -1,13 +1,16 @@
-"""PII signal: which PII types the conversation carries, with spans for redaction."""
+"""PII signal: which PII types the conversation carries, with spans for redaction.
+
+Each message is scanned whole (the detector is linear, with per-text bounds). A message the
+detector could not scan completely makes the result an error (``unscannable``): privacy
+closure then treats the request as private, and the signal matches, like a gate that failed
+closed. Labels are the PII types; ``details["tricks"]`` the obfuscations undone to find them.
+"""
 
 from __future__ import annotations
 
 from ..pii import PiiDetector
 from .base import SignalResult
 from .view import RequestView
-
-MAX_SCAN_CHARS = 200_000
-"""Per message: PII in a 2 MiB paste is found in its first and last 100k characters."""
 
 
 class PiiScanner:
@@ -18,16 +21,19 @@ class PiiScanner:
 
     def evaluate(self, view: RequestView) -> SignalResult:
         found: list[dict] = []
+        types: set[str] = set()
+        tricks: set[str] = set()
+        limits: list[str] = []
         for index, message in enumerate(view.request.messages):
-            text = message.text
-            if len(text) > MAX_SCAN_CHARS:
-                half = MAX_SCAN_CHARS // 2
-                spans = [(s, 0) for s in self._detector.find(text[:half])]
-                spans += [(s, len(text) - half) for s in self._detector.find(text[-half:])]
-            else:
-                spans = [(s, 0) for s in self._detector.find(text)]
-            found += [{"message": index, **s.as_dict(), "start": s.start + shift, "end": s.end + shift}
-                      for s, shift in spans]
-        types = frozenset(f["type"] for f in found)
-        return SignalResult(self.ref, bool(found), float(len(found)), max((f["score"] for f in found), default=1.0),
-                            types, {"spans": found})
+            scan = self._detector.scan(message.text)
+            found += [{"message": index, **s.as_dict()} for s in scan.spans]
+            types |= scan.types
+            tricks |= scan.tricks
+            limits += [f"message {index}: {limit}" for limit in scan.limits]
+        details = {"spans": found, "tricks": sorted(tricks)}
+        if limits:
+            details["limits"] = limits
+            return SignalResult(self.ref, True, float(len(found)), 1.0, frozenset(types), details,
+                                error="unscannable: " + "; ".join(limits))
+        return SignalResult(self.ref, bool(types), float(len(found)), max((f["score"] for f in found), default=1.0),
+                            frozenset(types), details)

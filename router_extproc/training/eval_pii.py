@@ -1,10 +1,10 @@
-"""``router-extproc eval-pii``: precision / recall per PII type.
+"""``router-extproc eval-pii``: precision / recall per PII type, and false alarms on benign text.
 
-Sets: (1) presidio-research's synthetic sentences (``../shared/data/pii``), their entity
-types mapped to ours; (2) a labelled set generated here with Faker (seeded, reproducible):
-one PII value per sentence in varied templates; (3) false alarms on MMLU-Pro dev questions,
-which are full of numbers, for the structured types. A prediction counts as correct when it
-overlaps a gold span of the same type.
+Labelled sets (``pii_data``): presidio-research's synthetic sentences and a Faker-generated
+set with international formats, each split by template hash; ``--split dev`` (the default) is
+what to report, ``--split train`` what to tune on. A prediction is correct when it overlaps a
+gold span of the same type. Benign sets: MMLU-Pro questions and ShareGPT user turns, counted
+as messages with any span of each type (``--samples N`` prints flagged snippets to judge).
 """
 
 from __future__ import annotations
@@ -12,88 +12,84 @@ from __future__ import annotations
 import json
 import pathlib
 import random
+import time
 from collections import Counter
 
-from ..pii import PiiDetector
-from . import data
-
-PRESIDIO_TYPES = {"PERSON": "PERSON", "STREET_ADDRESS": "ADDRESS", "CREDIT_CARD": "CREDIT_CARD", "PHONE_NUMBER": "PHONE",
-                  "EMAIL_ADDRESS": "EMAIL", "IBAN_CODE": "IBAN", "US_SSN": "US_SSN", "IP_ADDRESS": "IP_ADDRESS"}
-STRUCTURED = ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET")
+from ..pii import PII_TYPES, PiiDetector
+from . import pii_data
+from .pii_data import NEUTRAL, Row
 
 
-def faker_set(n: int = 1200, seed: int = 5) -> list[tuple[str, list[tuple[str, int, int]]]]:
-    from faker import Faker
-
-    fake = Faker(["en_US", "en_GB", "de_DE", "fr_FR"])
-    Faker.seed(seed)
-    rng = random.Random(seed)
-    values = {
-        "EMAIL": lambda: fake.email(),
-        "PHONE": lambda: rng.choice([fake["en_US"].phone_number, lambda: "+44 " + fake["en_GB"].msisdn()[2:6] + " " +
-                                     fake["en_GB"].msisdn()[6:12], lambda: "+1 (555) " + str(rng.randint(200, 999)) +
-                                     "-" + str(rng.randint(1000, 9999))])(),
-        "CREDIT_CARD": lambda: fake.credit_card_number(),
-        "IBAN": lambda: fake.iban(),
-        "US_SSN": lambda: fake["en_US"].ssn(),
-        "IP_ADDRESS": lambda: rng.choice([fake.ipv4, fake.ipv6])(),
-        "SECRET": lambda: rng.choice(["sk-" + fake.pystr(40, 40), "AKIA" + fake.pystr(16, 16).upper(),
-                                      "ghp_" + fake.pystr(36, 36)]),
-        "PERSON": lambda: fake["en_US"].name() if rng.random() < 0.6 else fake.first_name() + " " + fake.last_name(),
-        "ADDRESS": lambda: fake["en_US"].street_address(),
-    }
-    templates = [
-        "Please update my record, the value is {v}.", "Can you check {v} for me?", "Contact: {v}",
-        "I wrote {v} on the form yesterday, is that right?", "{v} is what the bank asked about.",
-        "Here are the details you wanted -> {v} <- thanks!", "Send the invoice to {v} before Friday.",
-        "my info: {v}", "Is {v} formatted correctly?", "Note from the meeting: {v} needs a follow-up.",
-    ]
-    cues = {"PHONE": "Call me at {v}.", "US_SSN": "My SSN is {v}.", "PERSON": "My name is {v}.",
-            "ADDRESS": "I live at {v}.", "SECRET": "api_key = {v}"}
-    rows = []
-    for i in range(n):
-        kind = list(values)[i % len(values)]
-        value = values[kind]()
-        template = cues[kind] if kind in cues and rng.random() < 0.4 else rng.choice(templates)
-        start = template.index("{v}")
-        rows.append((template.replace("{v}", value), [(kind, start, start + len(value))]))
-    return rows
-
-
-def presidio_set(data_dir: pathlib.Path) -> list[tuple[str, list[tuple[str, int, int]]]]:
-    rows = json.loads((data_dir / "pii" / "synth_dataset_v2.json").read_text())
-    return [(r["full_text"], [(PRESIDIO_TYPES[s["entity_type"]], s["start_position"], s["end_position"])
-                              for s in r["spans"] if s["entity_type"] in PRESIDIO_TYPES]) for r in rows]
-
-
-def score(detector: PiiDetector, rows) -> dict[str, dict[str, float]]:
+def score(detector: PiiDetector, rows: list[Row]) -> dict[str, dict[str, float | int | None]]:
     tp_pred, n_pred, tp_gold, n_gold = Counter(), Counter(), Counter(), Counter()
     for text, gold in rows:
-        predicted = detector.find(text)
+        predicted = detector.scan(text).spans
         for p in predicted:
+            hits = {g[0] for g in gold if g[1] < p.end and p.start < g[2]}
+            if p.type not in hits and hits & NEUTRAL.get(p.type, frozenset()):
+                continue  # an address line presidio labels as a city or zip code
             n_pred[p.type] += 1
-            tp_pred[p.type] += any(g[0] == p.type and g[1] < p.end and p.start < g[2] for g in gold)
-        for g in gold:
-            n_gold[g[0]] += 1
-            tp_gold[g[0]] += any(p.type == g[0] and g[1] < p.end and p.start < g[2] for p in predicted)
-    out = {}
+            tp_pred[p.type] += p.type in hits
+        for kind, start, end in gold:
+            if kind in PII_TYPES:
+                n_gold[kind] += 1
+                tp_gold[kind] += any(p.type == kind and start < p.end and p.start < end for p in predicted)
+    out: dict[str, dict[str, float | int | None]] = {}
     for kind in sorted(set(n_pred) | set(n_gold)):
         out[kind] = {"precision": round(tp_pred[kind] / n_pred[kind], 3) if n_pred[kind] else None,
                      "recall": round(tp_gold[kind] / n_gold[kind], 3) if n_gold[kind] else None,
-                     "predicted": n_pred[kind], "gold": n_gold[kind]}
+                     "gold": n_gold[kind], "predicted": n_pred[kind]}
     return out
 
 
-def evaluate(data_dir: pathlib.Path) -> dict:
-    detector = PiiDetector()
-    report = {
-        "presidio synth_dataset_v2": score(detector, presidio_set(data_dir)),
-        "faker generated (seed 5, n=1200)": score(detector, faker_set()),
-    }
-    from .train_difficulty import question_text
+def false_alarms(detector: PiiDetector, texts: list[str], samples: int, name: str) -> dict[str, int | float]:
+    """Messages with any span of each type; ``samples`` flagged snippets printed per type."""
+    flagged: dict[str, list[str]] = {}
+    any_type = unscannable = 0
+    started = time.perf_counter()
+    for text in texts:
+        scan = detector.scan(text)
+        unscannable += not scan.complete
+        any_type += bool(scan.types)
+        for kind in scan.types:
+            span = next((s for s in scan.spans if s.type == kind), None)
+            where = text[max(0, span.start - 40):span.end + 40] if span else "(inside a blob)"
+            flagged.setdefault(kind, []).append(f"[{text[span.start:span.end] if span else ''}] {where!r}")
+    out: dict[str, int | float] = {"messages": len(texts), "any type": any_type, "unscannable": unscannable,
+                                   **{k: len(v) for k, v in sorted(flagged.items())},
+                                   "seconds": round(time.perf_counter() - started, 2)}
+    if samples:
+        rng = random.Random(0)
+        for kind, snippets in sorted(flagged.items()):
+            print(f"--- {name}: {kind}, {min(samples, len(snippets))} of {len(snippets)}")
+            for snippet in rng.sample(snippets, min(samples, len(snippets))):
+                print("   ", snippet[:200])
+    return out
 
-    questions = [question_text(r) for r in data.mmlu_pro(data_dir, "dev")]
-    alarms = Counter(s.type for q in questions for s in PiiDetector(STRUCTURED).find(q))
-    report["MMLU-Pro dev false alarms (structured types)"] = {"questions": len(questions), **dict(alarms)}
-    print(json.dumps(report, indent=2))
+
+def print_table(name: str, table: dict[str, dict]) -> None:
+    print(f"\n{name}")
+    print(f"  {'type':<12} {'precision':>9} {'recall':>7} {'gold':>6} {'predicted':>9}")
+    for kind, row in table.items():
+        p = "-" if row["precision"] is None else f"{row['precision']:.3f}"
+        r = "-" if row["recall"] is None else f"{row['recall']:.3f}"
+        print(f"  {kind:<12} {p:>9} {r:>7} {row['gold']:>6} {row['predicted']:>9}")
+
+
+def evaluate(data_dir: pathlib.Path, split: str = "dev", samples: int = 0, as_json: str | None = None) -> dict:
+    detector = PiiDetector()
+    report: dict[str, dict] = {}
+    labelled = {f"presidio synth_dataset_v2 ({split})": pii_data.presidio(data_dir, split),
+                f"Faker generated ({split}, n=1500)": pii_data.faker_set(split)}
+    for name, rows in labelled.items():
+        report[name] = score(detector, rows)
+        print_table(f"{name}: {len(rows)} sentences", report[name])
+    benign = {f"MMLU-Pro {split} questions": pii_data.mmlu_questions(data_dir, split),
+              f"ShareGPT {split} user turns": pii_data.chat_user_turns(data_dir, split)}
+    for name, texts in benign.items():
+        report[name] = false_alarms(detector, texts, samples, name)
+        print(f"\n{name}: messages with a span of each type")
+        print("  " + ", ".join(f"{k}: {v}" for k, v in report[name].items()))
+    if as_json:
+        pathlib.Path(as_json).write_text(json.dumps(report, indent=2))
     return report
