@@ -41,13 +41,15 @@ bench: install  ## router overhead through Envoy, signal latency, process memory
 	$(PY) bench/pii.py
 
 DATA ?= ../shared/data
-train: install  ## retrain the static table and every head from the shared data (then commit assets/)
+train: install  ## retrain the static table, every head and the gate's transformer from the shared data (then commit assets/)
 	$(PY) bench/data/make_everyday_chat.py
 	$(PY) -m router_extproc train static --data $(DATA)
 	$(PY) -m router_extproc train names --data $(DATA)
 	$(PY) -m router_extproc train pii-person --data $(DATA)
 	$(PY) -m router_extproc train domain --data $(DATA)
-	$(PY) -m router_extproc train jailbreak --data $(DATA)
+	$(PY) -m pip install --quiet -e '.[dev,train]'
+	$(PY) -m router_extproc train jailbreak --data $(DATA) --version v2
+	$(PY) -m router_extproc train jailbreak-stage2 --data $(DATA) --version v2
 	$(PY) -m router_extproc train difficulty --data $(DATA)
 	$(PY) -m router_extproc eval-pii --data $(DATA)
 

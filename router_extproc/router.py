@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from .decision import DecisionEngine, RouteChoice
 from .decision.privacy import PrivacyState, enforce_privacy, privacy_state
-from .errors import Blocked, model_not_found
+from .decision.capabilities import Needs, enforce_capabilities, needs_of, unmet
+from .endpoints import spec
+from .errors import Blocked, RequestError, model_not_found
 from .openai_request import ParsedRequest
 from .policy import Policy
 from .policy.models import ModelSpec
@@ -59,18 +61,25 @@ class Router:
         return requested in self._auto or self.policy.model_for_id(requested) is not None
 
     def compute_signals(self, request: ParsedRequest) -> dict[str, SignalResult]:
-        return self.signals.compute(request)
+        return self.signals.compute(self.signals.view(request))
 
     def route(self, request: ParsedRequest, headers: Mapping[str, str] | None = None) -> RouteOutcome:
         """Choose the model: ``auto`` runs the decisions, a known model passes through; a
-        blocking decision raises ``RequestError``. Privacy closure applies to every path."""
+        blocking decision raises ``RequestError``. Capability and privacy closure apply to every path."""
         if not self.knows_model(request.model):
             raise model_not_found(request.model)
-        return self.decide(request.model, self.compute_signals(request), headers or {})
+        view = self.signals.view(request)
+        results = self.signals.compute(view)
+        needs = needs_of(spec(request.endpoint).capability, request.media, request.has_tools, view.prompt_tokens,
+                         request.max_output_tokens)
+        return self.decide(request.model, results, headers or {}, needs)
 
-    def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str]) -> RouteOutcome:
+    def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str],
+               needs: Needs | None = None) -> RouteOutcome:
         """The pure decision from signal results (what the property tests drive). A named model
-        still passes the policy's gates; privacy closure applies to every path."""
+        still passes the policy's gates; a model that cannot serve ``needs`` is replaced by one that
+        can (a named one is refused); privacy closure applies to every path, and its choice too must
+        serve the request."""
         if requested in self._auto:
             choice = self._engine.choose(results)
         else:
@@ -81,9 +90,17 @@ class Router:
         if choice.block is not None:
             raise Blocked(choice.block.status, choice.block.message, "invalid_request_error", choice.block.code,
                           decision=choice.decision, signals=dict(results), shadowed=choice.shadowed)
+        if needs is not None:
+            if choice.reason == "explicit" and (why := unmet(self.policy.models[choice.model], needs)) is not None:
+                raise RequestError(400, f"The model '{requested}' cannot serve this request: it {why}.",
+                                   "invalid_request_error", "unsupported_capability", "model")
+            choice = enforce_capabilities(self.policy, choice, needs)
         pii = results.get("pii") if self.policy.signals.pii is not None else results.get(PRIVACY_PII)
         state = privacy_state(self.policy, pii, headers, redacted_types(choice, pii))
-        choice = enforce_privacy(self.policy, choice, state)
+        private_choice = enforce_privacy(self.policy, choice, state)
+        if private_choice is not choice and needs is not None:
+            private_choice = enforce_capabilities(self.policy, private_choice, needs, local_only=True)
+        choice = private_choice
         return RouteOutcome(choice, self.policy.models[choice.model], dict(results), state, pii)
 
     def default_outcome(self, decision: str) -> RouteOutcome:

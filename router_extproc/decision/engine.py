@@ -17,7 +17,7 @@ from ..signals.base import SignalResult
 from .rules import evaluate_rule
 from .strategies import select_model
 
-Reason = Literal["rule", "default", "explicit", "block", "low_confidence", "privacy", "error"]
+Reason = Literal["rule", "default", "explicit", "block", "low_confidence", "privacy", "capability", "error"]
 
 
 @dataclass(frozen=True)

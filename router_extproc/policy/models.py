@@ -16,7 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """Model names travel in ``x-selected-model`` and Envoy cluster names: keep them plain."""
 
-Capability = Literal["chat", "completions", "vision", "audio", "tools", "reasoning", "long_context"]
+Capability = Literal["chat", "completions", "vision", "audio", "files", "tools", "reasoning", "long_context"]
+"""``chat`` serves the chat-style APIs (Chat Completions, Responses, Anthropic Messages), ``completions``
+the prompt API; ``vision``/``audio``/``files`` the media parts; ``tools`` tool definitions."""
 
 
 class StrictModel(BaseModel):
@@ -53,10 +55,11 @@ class ModelSpec(StrictModel):
         default=None,
         description="PII types this model may receive. Default: every type for 'local' models, none for 'external'.",
     )
-    reasoning_family: Literal["none", "qwen3", "deepseek", "openai"] = Field(
+    reasoning_family: Literal["none", "qwen3", "deepseek", "openai", "anthropic"] = Field(
         default="none",
         description="How reasoning is switched: chat_template_kwargs.enable_thinking (qwen3), "
-        "chat_template_kwargs.thinking (deepseek), reasoning_effort (openai).",
+        "chat_template_kwargs.thinking (deepseek), reasoning_effort / reasoning.effort (openai), "
+        "thinking.budget_tokens (anthropic).",
     )
     quality: dict[str, float] = Field(
         default={},
@@ -351,6 +354,9 @@ class Policy(StrictModel):
     decisions: list[Decision] = []
     privacy: Privacy = Privacy()
     limits: Limits = Limits()
+    fallback_models: list[str] = Field(
+        default=[], description="Models to try, in order, when the chosen one cannot serve a request (a capability "
+        "or the context window it lacks), after the decision's own other candidates.")
 
     @field_validator("models")
     @classmethod
@@ -397,6 +403,9 @@ class Policy(StrictModel):
                 raise ValueError(f"decision {decision.name!r}: fallback model {fallback.model!r} is not one of models")
             if fallback and fallback.decision and (fallback.decision not in names or fallback.decision == decision.name):
                 raise ValueError(f"decision {decision.name!r}: fallback decision {fallback.decision!r} is not another decision")
+        for model in self.fallback_models:
+            if model not in self.models:
+                raise ValueError(f"fallback_models: {model!r} is not one of models")
         fallback_model = self.privacy.fallback_model or self.default_model
         if fallback_model not in self.models or self.models[fallback_model].privacy != "local":
             raise ValueError(f"privacy.fallback_model {fallback_model!r} must be a 'local' model")

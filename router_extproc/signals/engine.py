@@ -39,10 +39,10 @@ class SignalEngine:
     def view(self, request: ParsedRequest) -> RequestView:
         return RequestView(request, self._models.featurizer, self._scan_chars)
 
-    def compute(self, request: ParsedRequest) -> dict[str, SignalResult]:
-        """Every signal's result. A signal that raises is logged; a safety gate then reports
-        its ``on_error`` choice (``block``: matched), any other signal is left out."""
-        view = self.view(request)
+    def compute(self, view: RequestView) -> dict[str, SignalResult]:
+        """Every signal's result on one request's shared view. A signal that raises is logged;
+        a safety gate then reports its ``on_error`` choice (``block``: matched), any other
+        signal is left out."""
         results: dict[str, SignalResult] = {}
         for signal in self.signals:
             started_ns = time.time_ns()

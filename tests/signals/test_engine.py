@@ -25,7 +25,7 @@ def test_failing_gate_reports_its_on_error_choice(models, monkeypatch) -> None:
     for signal in blocking.signals:
         if signal.ref in ("jailbreak", "pii", "domain"):
             monkeypatch.setattr(signal, "evaluate", lambda view: 1 / 0)
-    results = blocking.compute(_request("hello"))
+    results = blocking.compute(blocking.view(_request("hello")))
     assert results["jailbreak"].matched and results["jailbreak"].error
     assert not results["pii"].matched and results["pii"].error
     assert "domain" not in results  # an ordinary signal that fails does not decide
@@ -34,6 +34,6 @@ def test_failing_gate_reports_its_on_error_choice(models, monkeypatch) -> None:
 
 def test_every_result_has_a_latency(models) -> None:
     engine = _engine(models, domain={}, difficulty={}, jailbreak={}, pii={}, modality={}, language={})
-    results = engine.compute(_request("What is 2 + 2?"))
+    results = engine.compute(engine.view(_request("What is 2 + 2?")))
     assert set(results) == {"keyword:code", "domain", "difficulty", "jailbreak", "pii", "modality", "language"}
     assert all(r.latency_ms > 0 for r in results.values())

@@ -198,5 +198,5 @@ def test_a_prompt_beyond_the_scan_budget_is_unavailable_and_the_gate_follows_on_
     request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": "word " * 3000}]}, 0)
     with pytest.raises(SignalUnavailable):
         engine.signals[0].evaluate(engine.view(request))
-    result = engine.compute(request)["jailbreak"]
+    result = engine.compute(engine.view(request))["jailbreak"]
     assert result.matched and result.error and "scan budget" in result.error

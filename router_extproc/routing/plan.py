@@ -1,0 +1,110 @@
+"""The request phases' whole job in one object: route a body, or refuse it.
+
+``Planner.plan`` turns the raw body of a routed request into a ``RequestPlan``: decoded and
+parsed by its endpoint spec, decided by the policy's ``Router``, rewritten by the decision's
+actions, re-serialised, with the headers that send it to the chosen model's Envoy route and
+what must be undone in the answer. Bad input and gate refusals become a plan with a
+``refusal``. A router bug (any other exception) becomes the fail-safe plan: the policy's
+default model (always local), the body unchanged but for its model id, built by the same
+``forward`` as every routed body (one model-id rewrite in the code base). The ext_proc adapter
+only translates a plan into ProcessingResponses; the plan knows nothing of ext_proc.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .. import headers as H
+from ..endpoints import EndpointSpec, ParsedRequest, serialize
+from ..endpoints.json_body import decode_json
+from ..errors import RequestError
+from ..telemetry.throttle import Throttle
+from .actions import upstream_body
+from .router import RouteOutcome, Router
+
+log = logging.getLogger(__name__)
+_TRACEBACKS = Throttle(60.0)
+"""Fail-safe routing logs one line per request; its traceback at most once a minute."""
+
+
+@dataclass
+class RequestPlan:
+    spec: EndpointSpec
+    stream: bool = False
+    request: ParsedRequest | None = None
+    outcome: RouteOutcome | None = None
+    body: bytes | None = None
+    """The body to send upstream (None: unchanged)."""
+    set_headers: dict[str, str] = field(default_factory=dict)
+    refusal: RequestError | None = None
+    strip_usage_event: bool = False
+    """The router asked a stream for usage the client did not: drop it from the answer."""
+    failed_safe: str | None = None
+    """The exception's type name when a router bug sent the request to the default model."""
+    seconds: float = 0.0
+    """Router time for the body: parse, signals, decision, actions, serialisation."""
+
+    @property
+    def routed(self) -> bool:
+        return self.outcome is not None
+
+
+def route_headers(outcome: RouteOutcome, content_length: int | None) -> dict[str, str]:
+    """Request headers that send the request to the chosen model's Envoy route (plus the
+    decision's extra headers). ``content_length`` must follow any body rewrite: Envoy answers
+    500 when a body mutation and the header disagree."""
+    set_headers = dict(outcome.choice.actions.headers) if outcome.choice.actions else {}
+    set_headers[H.SELECTED_MODEL] = outcome.choice.model
+    if content_length is not None:
+        set_headers[H.CONTENT_LENGTH] = str(content_length)
+    return set_headers
+
+
+class Planner:
+    """Builds plans for one router (one policy version)."""
+
+    def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None) -> None:
+        self.router = router
+        self._prompt_hash = prompt_hash
+
+    def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-") -> RequestPlan:
+        started = time.perf_counter()
+        plan = RequestPlan(spec)
+        try:
+            document = decode_json(raw)
+            plan.stream = isinstance(document, dict) and document.get("stream") is True
+            plan.request = spec.parse(document)
+            plan.outcome = self.router.route(plan.request, headers)
+            self._forward(plan, plan.request, plan.outcome, upstream_body(spec, plan.request, plan.outcome))
+        except RequestError as error:
+            plan.refusal, plan.outcome = error, None
+        except Exception as exc:  # a router bug: the request still goes to the local default model
+            log.error("routing failed for request %s (%s); sent to the default model", request_id,
+                      type(exc).__name__, exc_info=_TRACEBACKS.allow())
+            self._fail_safe(plan, type(exc).__name__)
+        plan.seconds = time.perf_counter() - started
+        return plan
+
+    def prompt_hash(self, request: ParsedRequest) -> str | None:
+        return self._prompt_hash(m.text for m in request.messages) if self._prompt_hash is not None else None
+
+    def _forward(self, plan: RequestPlan, request: ParsedRequest, outcome: RouteOutcome, body: dict[str, Any]) -> None:
+        plan.strip_usage_event = plan.spec.ask_for_usage(body)
+        plan.body = serialize(body)
+        plan.set_headers = route_headers(outcome, len(plan.body))
+
+    def _fail_safe(self, plan: RequestPlan, error: str) -> None:
+        """The policy's default model (always local), the body untouched but for its model id."""
+        plan.outcome = self.router.default_outcome("router-error")
+        plan.refusal, plan.failed_safe = None, error
+        if plan.request is None:
+            plan.body, plan.set_headers = None, route_headers(plan.outcome, None)
+            return
+        body = dict(plan.request.body)
+        plan.spec.set_model(body, plan.outcome.model.provider_model_id)
+        plan.body = serialize(body)
+        plan.set_headers = route_headers(plan.outcome, len(plan.body))
