@@ -1,9 +1,10 @@
 """Render the Envoy bootstrap from the policy, so clusters and routes cannot drift from it.
 
-One cluster and one route per policy model (matched on ``x-selected-model``), a default
-route to the policy's default model (always ``local``: it is where traffic goes when the
-router fails open), the ext_proc filter, the client's own ``x-selected-model`` stripped
-before routing, and OpenAI-shaped bodies for Envoy's own error replies.
+One cluster per policy model; the routes (``envoy_routes.py``) send a request to a model only
+on a path the router decides; the ext_proc filter; paths normalised before anything reads
+them; the client's own ``x-selected-model`` stripped before routing; OpenAI-shaped bodies
+for Envoy's own error replies; and bounded resources (buffers, connections, streams,
+request time, heap through the overload manager), so Envoy sheds load before its pod limit.
 """
 
 from __future__ import annotations
@@ -15,13 +16,14 @@ from typing import Any
 import yaml
 
 from . import headers as H
+from .envoy_routes import EXT_PROC_FILTER, FILTER_MODE, LLM_ROUTE_TIMEOUT, render_routes
 from .errors import ROUTER_DETAILS_PREFIX
 from .policy import Policy
+from .usage import MAX_USAGE_BODY_BYTES
 
 EXT_PROC_CLUSTER = "router_extproc"
 OTLP_CLUSTER = "otel_collector"
-LLM_ROUTE_TIMEOUT = "300s"
-"""Generations are slow: Envoy's default 15 s route timeout would cut long answers."""
+BUFFER_SLACK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -39,8 +41,19 @@ class EnvoyOptions:
     """True: router down/slow/erroring -> the default (local) route. False: 5xx error."""
     message_timeout: str = "1s"
     """Time the router has per message. Envoy's 200 ms default is a known production trap."""
-    buffer_limit_bytes: int = 16 * 1024 * 1024
-    """Bodies larger than this get Envoy's own 413 before the router sees them."""
+    buffer_limit_bytes: int | None = None
+    """Per-stream buffer; bodies larger than this get Envoy's own 413 before the router sees
+    them. None: the policy's ``max_body_bytes`` (or the 8 MiB of a JSON answer read for usage,
+    if larger) plus 64 KiB, so the router answers the 413 for bodies just over its limit."""
+    max_connections: int = 1024
+    """Downstream connections across listeners (overload manager); beyond, Envoy refuses."""
+    max_heap_bytes: int = 192 * 1024 * 1024
+    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~60 MiB of binary and runtime).
+    From 85% it releases free heap and resets the largest HTTP/2 streams, from 90% it answers
+    new requests 503, from 95% it refuses connections. 192 MiB keeps RSS under the pod's
+    256 Mi limit (deploy/; measured in docs/reliability.md)."""
+    request_timeout: str = "60s"
+    """Time to receive a whole request: a stalled upload holds at most one buffer this long."""
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """Model name -> (host, port), replacing the policy's upstream (tests, demo)."""
     access_log: bool = True
@@ -69,6 +82,10 @@ def _is_ip(host: str) -> bool:
     return host.replace(".", "").isdigit() or ":" in host
 
 
+def buffer_limit_for(policy: Policy) -> int:
+    return max(policy.limits.max_body_bytes, MAX_USAGE_BODY_BYTES) + BUFFER_SLACK_BYTES
+
+
 def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int) -> dict[str, Any]:
     is_ip = _is_ip(host)
     cluster: dict[str, Any] = {
@@ -94,8 +111,11 @@ def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int
     return cluster
 
 
-def _error_mapper(status: int, message: str, error_type: str, code: str) -> dict[str, Any]:
-    """Replace Envoy's plain-text local reply for ``status`` with an OpenAI error object."""
+def _error_mapper(status: int, message: str, error_type: str, code: str,
+                  when: str = f"!response.code_details.startsWith('{ROUTER_DETAILS_PREFIX}')") -> dict[str, Any]:
+    """Replace Envoy's plain-text local reply for ``status`` with an OpenAI error object, when
+    the CEL expression ``when`` holds (by default: not one of the router's own refusals, whose
+    bodies are already OpenAI-shaped)."""
     body = (
         '{"error":{"message":"' + message + '","type":"' + error_type + '","param":null,"code":"' + code + '"}}'
     )
@@ -111,13 +131,12 @@ def _error_mapper(status: int, message: str, error_type: str, code: str) -> dict
                             }
                         }
                     },
-                    # The router's own refusals (details "router_*") keep their bodies.
                     {
                         "extension_filter": {
                             "name": "envoy.access_loggers.extension_filters.cel",
                             "typed_config": {
                                 "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-                                "expression": f"!response.code_details.startsWith('{ROUTER_DETAILS_PREFIX}')",
+                                "expression": when,
                             },
                         }
                     },
@@ -134,52 +153,100 @@ def _error_mapper(status: int, message: str, error_type: str, code: str) -> dict
 def _local_reply_config() -> dict[str, Any]:
     return {
         "mappers": [
+            _direct_response_mapper(),
+            _error_mapper(400, "Bad request: %RESPONSE_CODE_DETAILS%", "invalid_request_error", "bad_request"),
+            _error_mapper(408, "Request timeout: the request was not received in time.", "invalid_request_error",
+                          "request_timeout"),
             _error_mapper(413, "Request body too large.", "invalid_request_error", "request_too_large"),
+            _error_mapper(414, "Request URL too long.", "invalid_request_error", "url_too_long"),
+            _error_mapper(431, "Request headers too large.", "invalid_request_error", "headers_too_large"),
             _error_mapper(500, "Gateway error: %RESPONSE_CODE_DETAILS%", "server_error", "gateway_error"),
             _error_mapper(502, "Upstream model error: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_error"),
+            _overload_mapper(),
             _error_mapper(503, "Model upstream unavailable: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_unavailable"),
             _error_mapper(504, "Timed out: %RESPONSE_CODE_DETAILS%", "server_error", "timeout"),
         ]
     }
 
 
-def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = EnvoyOptions()) -> dict[str, Any]:
-    routes: list[dict[str, Any]] = [
-        {
-            "name": f"model-{name}",
-            "match": {"prefix": "/", "headers": [{"name": H.SELECTED_MODEL, "string_match": {"exact": name}}]},
-            "route": {"cluster": cluster_name(name), "timeout": LLM_ROUTE_TIMEOUT},
-        }
-        for name in policy.models
-    ]
-    routes.append(
-        {
-            "name": "default",
-            "match": {"prefix": "/"},
-            "route": {"cluster": cluster_name(policy.default_model), "timeout": LLM_ROUTE_TIMEOUT},
-        }
-    )
-    for route, name in zip(routes, [*policy.models, policy.default_model], strict=True):
-        spec = policy.models[name]
-        if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides:
-            route["route"]["auto_host_rewrite"] = True
+def _overload_mapper() -> dict[str, Any]:
+    """Envoy's overload manager refusing new requests (503): say so, so clients back off."""
+    return _error_mapper(503, "The gateway is overloaded; retry later.", "server_error", "overloaded",
+                         when="response.code_details == 'overload'")
 
+
+def _direct_response_mapper() -> dict[str, Any]:
+    """Route refusals (404/405) carry their OpenAI JSON already: say so in the content type."""
+    return {
+        "filter": {
+            "extension_filter": {
+                "name": "envoy.access_loggers.extension_filters.cel",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
+                    "expression": "response.code_details == 'direct_response'",
+                },
+            }
+        },
+        "body_format_override": {
+            "text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"},
+            "content_type": "application/json",
+        },
+    }
+
+
+def _overload_manager(options: EnvoyOptions) -> dict[str, Any]:
+    """Shed load before the pod limit: new requests get 503 and the largest HTTP/2 streams
+    are reset as the heap nears ``max_heap_bytes``; connections are capped."""
+    heap = "envoy.resource_monitors.fixed_heap"
+    return {
+        "refresh_interval": "0.25s",
+        "resource_monitors": [
+            {
+                "name": heap,
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig",
+                    "max_heap_size_bytes": options.max_heap_bytes,
+                },
+            },
+            {
+                "name": "envoy.resource_monitors.global_downstream_max_connections",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3."
+                    "DownstreamConnectionsConfig",
+                    "max_active_downstream_connections": options.max_connections,
+                },
+            },
+        ],
+        "actions": [
+            {"name": "envoy.overload_actions.shrink_heap", "triggers": [{"name": heap, "threshold": {"value": 0.85}}]},
+            {"name": "envoy.overload_actions.stop_accepting_requests",
+             "triggers": [{"name": heap, "threshold": {"value": 0.9}}]},
+            {"name": "envoy.overload_actions.reset_high_memory_stream",
+             "triggers": [{"name": heap, "scaled": {"scaling_threshold": 0.85, "saturation_threshold": 0.95}}]},
+        ],
+        "loadshed_points": [
+            {"name": "envoy.load_shed_points.tcp_listener_accept", "triggers": [{"name": heap, "threshold": {"value": 0.95}}]},
+        ],
+        "buffer_factory_config": {"minimum_account_to_track_power_of_two": 20},
+    }
+
+
+def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = EnvoyOptions()) -> dict[str, Any]:
+    tls_hosts = {
+        name for name, spec in policy.models.items()
+        if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides
+    }
+    routes = render_routes(policy, tls_hosts)
+    buffer_limit = options.buffer_limit_bytes or buffer_limit_for(policy)
     ext_proc = {
-        "name": "envoy.filters.http.ext_proc",
+        "name": EXT_PROC_FILTER,
         "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
             "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
             "failure_mode_allow": options.failure_mode_allow,
             "message_timeout": options.message_timeout,
             "allow_mode_override": True,
-            "processing_mode": {
-                "request_header_mode": "SEND",
-                "response_header_mode": "SEND",
-                "request_body_mode": "BUFFERED",
-                "response_body_mode": "NONE",
-                "request_trailer_mode": "SKIP",
-                "response_trailer_mode": "SKIP",
-            },
+            "processing_mode": FILTER_MODE,
         },
     }
     hcm: dict[str, Any] = {
@@ -187,6 +254,22 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         "stat_prefix": "llm",
         "codec_type": "AUTO",
         "stream_idle_timeout": LLM_ROUTE_TIMEOUT,
+        "request_timeout": options.request_timeout,
+        "request_headers_timeout": "10s",
+        # One path for everyone: Envoy's routes, the router and the model all see the same one.
+        "normalize_path": True,
+        "merge_slashes": True,
+        "path_with_escaped_slashes_action": "UNESCAPE_AND_FORWARD",
+        # Clients are external: Envoy drops the x-envoy-* headers a client sends (retry, timeout
+        # and routing overrides). A client's own x-request-id is kept for correlation (the router
+        # logs it only when short and plain: telemetry.record.safe_request_id).
+        "use_remote_address": True,
+        "preserve_external_request_id": True,
+        "http2_protocol_options": {
+            "max_concurrent_streams": 100,
+            "initial_stream_window_size": 65536,
+            "initial_connection_window_size": 1048576,
+        },
         # Strip a client's own routing header before the route is first chosen; a header
         # mutation filter would run after the route is cached.
         "early_header_mutation_extensions": [
@@ -258,16 +341,17 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             host, port, tls = spec.upstream.host, spec.upstream.port, spec.upstream.tls
         else:
             raise ValueError(f"model {name!r} has no upstream in the policy and no override")
-        clusters.append(_model_cluster(name, host, port, tls, options.buffer_limit_bytes))
+        clusters.append(_model_cluster(name, host, port, tls, buffer_limit))
 
     bootstrap: dict[str, Any] = {
-        "admin": {"address": _socket_address(ports.address, ports.admin)},
+        "admin": {"address": _socket_address(ports.address, ports.admin), "ignore_global_conn_limit": True},
+        "overload_manager": _overload_manager(options),
         "static_resources": {
             "listeners": [
                 {
                     "name": "llm",
                     "address": _socket_address(options.listener_address or ports.address, ports.listener),
-                    "per_connection_buffer_limit_bytes": options.buffer_limit_bytes,
+                    "per_connection_buffer_limit_bytes": buffer_limit,
                     "filter_chains": [
                         {
                             "filters": [
@@ -322,5 +406,12 @@ def render_bootstrap_yaml(
     policy: Policy, ports: EnvoyPorts, options: EnvoyOptions | None = None, **option_overrides: Any
 ) -> str:
     opts = options or EnvoyOptions(**option_overrides)
-    header = f"# Rendered by `router-extproc render-envoy` from policy {policy.name!r}. Do not edit by hand.\n"
+    default = policy.default_model
+    ids = " ".join([policy.models[default].provider_model_id,
+                    *sorted(policy.served_ids(default) - {policy.models[default].provider_model_id})])
+    header = (
+        f"# Rendered by `router-extproc render-envoy` from policy {policy.name!r}. Do not edit by hand.\n"
+        f"# Fail-open: requests reach model_{default} unrouted, so its server must serve the ids: {ids}\n"
+        f"# (vLLM: --served-model-name {ids}; Ollama: `ollama cp` each extra name).\n"
+    )
     return header + yaml.safe_dump(render_bootstrap(policy, ports, opts), sort_keys=False, width=120)

@@ -93,6 +93,8 @@ def entry(record: RequestRecord) -> dict[str, Any]:
         "completion_tokens": record.usage.completion_tokens if record.usage else None,
         "cost_usd": round(record.cost_usd, 8) if record.cost_usd is not None else None,
     }
+    if record.error:
+        line["error"] = record.error
     if record.prompt_hash:
         line["prompt_hash"] = record.prompt_hash
     if record.trace_id:
