@@ -47,11 +47,12 @@ class EnvoyOptions:
     if larger) plus 64 KiB, so the router answers the 413 for bodies just over its limit."""
     max_connections: int = 1024
     """Downstream connections across listeners (overload manager); beyond, Envoy refuses."""
-    max_heap_bytes: int = 192 * 1024 * 1024
-    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~60 MiB of binary and runtime).
-    From 85% it releases free heap and resets the largest HTTP/2 streams, from 90% it answers
-    new requests 503, from 95% it refuses connections. 192 MiB keeps RSS under the pod's
-    256 Mi limit (deploy/; measured in docs/reliability.md)."""
+    max_heap_bytes: int = 160 * 1024 * 1024
+    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~57 MiB of binary and runtime).
+    Free heap goes back to the OS every second; from 85% the largest HTTP/2 streams are reset,
+    from 90% new requests get 503, from 95% uploads that keep sending are aborted, from 98%
+    connections are refused. 160 MiB keeps RSS under the pod's 256 Mi limit with room for the streams
+    already buffering when shedding starts (measured in docs/reliability.md)."""
     request_timeout: str = "60s"
     """Time to receive a whole request: a stalled upload holds at most one buffer this long."""
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
@@ -160,6 +161,7 @@ def _local_reply_config() -> dict[str, Any]:
             _error_mapper(413, "Request body too large.", "invalid_request_error", "request_too_large"),
             _error_mapper(414, "Request URL too long.", "invalid_request_error", "url_too_long"),
             _error_mapper(431, "Request headers too large.", "invalid_request_error", "headers_too_large"),
+            _error_mapper(501, "Not implemented: %RESPONSE_CODE_DETAILS%", "invalid_request_error", "not_implemented"),
             _error_mapper(500, "Gateway error: %RESPONSE_CODE_DETAILS%", "server_error", "gateway_error"),
             _error_mapper(502, "Upstream model error: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_error"),
             _overload_mapper(),
@@ -195,8 +197,10 @@ def _direct_response_mapper() -> dict[str, Any]:
 
 
 def _overload_manager(options: EnvoyOptions) -> dict[str, Any]:
-    """Shed load before the pod limit: new requests get 503 and the largest HTTP/2 streams
-    are reset as the heap nears ``max_heap_bytes``; connections are capped."""
+    """Keep RSS near the heap in use (free memory returned every second), and shed load before
+    the pod limit as the heap nears ``max_heap_bytes``: the largest HTTP/2 streams are reset,
+    new requests get 503, uploads still sending are aborted, then new connections are refused;
+    connections are capped."""
     heap = "envoy.resource_monitors.fixed_heap"
     return {
         "refresh_interval": "0.25s",
@@ -218,14 +222,29 @@ def _overload_manager(options: EnvoyOptions) -> dict[str, Any]:
             },
         ],
         "actions": [
-            {"name": "envoy.overload_actions.shrink_heap", "triggers": [{"name": heap, "threshold": {"value": 0.85}}]},
+            {
+                # Always on: freed buffers go back to the OS within a second (tcmalloc keeps them
+                # otherwise, and RSS, which the pod limit counts, would stay at the burst's peak).
+                "name": "envoy.overload_actions.shrink_heap",
+                "typed_config": {
+                    "@type": "type.googleapis.com/envoy.config.overload.v3.ShrinkHeapConfig",
+                    "timer_interval": "1s",
+                    "max_unfreed_memory_bytes": 16 * 1024 * 1024,
+                },
+                "triggers": [{"name": heap, "threshold": {"value": 0.0}}],
+            },
             {"name": "envoy.overload_actions.stop_accepting_requests",
              "triggers": [{"name": heap, "threshold": {"value": 0.9}}]},
             {"name": "envoy.overload_actions.reset_high_memory_stream",
              "triggers": [{"name": heap, "scaled": {"scaling_threshold": 0.85, "saturation_threshold": 0.95}}]},
         ],
         "loadshed_points": [
-            {"name": "envoy.load_shed_points.tcp_listener_accept", "triggers": [{"name": heap, "threshold": {"value": 0.95}}]},
+            {"name": point, "triggers": [{"name": heap, "threshold": {"value": value}}]}
+            for point, value in (
+                ("envoy.load_shed_points.http1_server_abort_dispatch", 0.95),
+                ("envoy.load_shed_points.http2_server_go_away_on_dispatch", 0.95),
+                ("envoy.load_shed_points.tcp_listener_accept", 0.98),
+            )
         ],
         "buffer_factory_config": {"minimum_account_to_track_power_of_two": 20},
     }
