@@ -1,0 +1,139 @@
+"""Process resources: the router's memory, threads and file descriptors over a long run, and
+Envoy's memory under stalled uploads of the largest body it buffers, against the pod limits."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import threading
+import time
+import urllib.request
+from dataclasses import dataclass
+
+import yaml
+
+from router_extproc.demo.stack import Stack
+from router_extproc.envoy_config import buffer_limit_for
+
+from .client import openai_shaped, request
+from .report import Row
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class ProcStats:
+    rss_mib: float
+    peak_mib: float
+    threads: int
+    fds: int
+
+
+def proc_stats(pid: int) -> ProcStats:
+    fields: dict[str, str] = {}
+    with open(f"/proc/{pid}/status") as status:
+        for line in status:
+            key, _, value = line.partition(":")
+            fields[key] = value.strip()
+    fds = len(os.listdir(f"/proc/{pid}/fd"))
+    return ProcStats(int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024,
+                     int(fields["Threads"]), fds)
+
+
+def pod_limits_mib(deployment: pathlib.Path) -> dict[str, float]:
+    """Memory limit per container name in deploy/base/deployment.yaml."""
+    spec = yaml.safe_load(deployment.read_text())["spec"]["template"]["spec"]
+    units = {"Mi": 1, "Gi": 1024}
+    out = {}
+    for container in spec.get("containers", []) + spec.get("initContainers", []):
+        limit = container.get("resources", {}).get("limits", {}).get("memory")
+        if limit:
+            out[container["name"]] = float(limit[:-2]) * units[limit[-2:]]
+    return out
+
+
+def router_row(before: ProcStats, after: ProcStats, requests: int) -> Row:
+    return Row("resources", f"router process over {requests} fuzzed requests", requests,
+               f"RSS {before.rss_mib:.0f} → {after.rss_mib:.0f} MiB, threads {before.threads} → {after.threads}, "
+               f"fds {before.fds} → {after.fds}",
+               "threads and fds flat (±2: a metrics scrape has its own short-lived thread and socket)",
+               abs(after.threads - before.threads) <= 2 and abs(after.fds - before.fds) <= 2)
+
+
+def _envoy_heap_mib(stack: Stack) -> float:
+    """Heap in use, as Envoy's overload manager counts it (tcmalloc's heap less free pages)."""
+    url = f"http://127.0.0.1:{stack.envoy.admin_port}/memory"
+    with urllib.request.urlopen(url, timeout=2) as reply:
+        memory = json.loads(reply.read())
+    used = int(memory["heap_size"]) - int(memory["pageheap_unmapped"]) - int(memory["pageheap_free"])
+    return used / MIB
+
+
+def _wait_unloaded(stack: Stack, timeout: float = 15.0) -> None:
+    """Until Envoy's overload actions are off again (its heap freed), so the next check starts clean."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        stats = stack.envoy.stats("overload.")
+        if not any(v for k, v in stats.items() if k.endswith(".active") or k.endswith("scale_percent")):
+            return
+        time.sleep(0.25)
+
+
+def stalled_uploads(stack: Stack, count: int, limit_mib: float) -> Row:
+    """``count`` chunked uploads of (Envoy's buffer - 64 KiB) that never finish, then a new
+    request: Envoy's RSS must stay under the pod limit; past its heap budget it sheds (503)."""
+    size = buffer_limit_for(stack.policy) - 64 * 1024
+    idle = proc_stats(stack.envoy.proc.pid).rss_mib
+    sockets: list[socket.socket] = []
+    refused = 0
+    head = (b"POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
+            b"transfer-encoding: chunked\r\n\r\n")
+    chunk = b"%x\r\n" % size + b"x" * size + b"\r\n"
+    try:
+        for _ in range(count):
+            sock = socket.create_connection(("127.0.0.1", stack.listener_port), timeout=10)
+            try:
+                sock.sendall(head + chunk)
+                sockets.append(sock)
+            except OSError:
+                refused += 1
+                sock.close()
+        time.sleep(1.0)
+        stats = proc_stats(stack.envoy.proc.pid)
+        heap = _envoy_heap_mib(stack)
+        probe = request(stack.listener_port, "POST", "/v1/chat/completions",
+                        json.dumps({"model": "auto", "messages": [{"role": "user", "content": "hi"}]}).encode(),
+                        timeout=10)
+    finally:
+        for sock in sockets:
+            sock.close()
+        _wait_unloaded(stack)
+    shaped = "OpenAI-shaped" if openai_shaped(probe) else "not OpenAI-shaped"
+    return Row("resources", f"Envoy under {count} stalled uploads of {size / MIB:.1f} MiB", count,
+               f"RSS {idle:.0f} → {stats.rss_mib:.0f} MiB (heap in use {heap:.0f} MiB), {len(sockets)} sent, "
+               f"{refused} refused; a new request then: {probe.status} ({shaped})",
+               f"RSS < pod limit {limit_mib:.0f} MiB", stats.rss_mib < limit_mib)
+
+
+def max_size_bodies(stack: Stack, count: int, limit_mib: float) -> Row:
+    """``count`` bodies just under the policy's limit at once: the router's peak memory."""
+    size = stack.policy.limits.max_body_bytes - 64 * 1024
+    words = "explain how the tides depend on the moon and the sun " * (size // 54)
+    body = json.dumps({"model": "auto", "messages": [{"role": "user", "content": words}]}).encode()
+    before = proc_stats(stack.router.proc.pid)
+    statuses: list[int | None] = []
+    threads = [threading.Thread(target=lambda: statuses.append(
+        request(stack.listener_port, "POST", "/v1/chat/completions", body, timeout=120).status)) for _ in range(count)]
+    started = time.monotonic()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    after = proc_stats(stack.router.proc.pid)
+    ok = sum(1 for s in statuses if s == 200)
+    return Row("resources", f"router under {count} concurrent {size / MIB:.1f} MiB bodies", count,
+               f"{ok}/{count} answered 200 in {time.monotonic() - started:.1f} s; router peak RSS "
+               f"{after.peak_mib:.0f} MiB (was {before.rss_mib:.0f})",
+               f"peak < pod limit {limit_mib:.0f} MiB", after.peak_mib < limit_mib and ok == count)
