@@ -186,7 +186,8 @@ class RoutingProcessor(Processor):
     # -- response ----------------------------------------------------------------------------
 
     async def on_response_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
-        if self._outcome is None:
+        if self._outcome is None:  # Envoy's own reply (its 413) before a decision: nothing more to do
+            self.exchange_complete = True
             return responses.response_headers()
         record = self._record
         now = time.perf_counter()
