@@ -17,7 +17,7 @@ import threading
 import time
 from dataclasses import dataclass
 
-from router_extproc.demo.stack import Stack
+from router_extproc.demo.stack import RouterProcess, Stack
 from router_extproc.policy.watcher import policy_version
 
 from .client import Answer, percentile, request
@@ -114,6 +114,23 @@ def _last_load_time(stack: Stack) -> str:
         return "?"
     lines = [line for line in stack.router.log_path.read_text(errors="replace").splitlines() if "loaded in" in line]
     return lines[-1].rsplit(" ", 1)[-1] if lines else "?"
+
+
+def cold_starts(stack: Stack, starts: int) -> Row:
+    """The router's start → healthy with no load on the gateway: what any restart costs at best
+    (interpreter, imports, models), a second router process on its own ports."""
+    times = []
+    for _ in range(starts):
+        router = RouterProcess(stack.policy_path)
+        began = time.monotonic()
+        try:
+            router.start()
+            times.append(time.monotonic() - began)
+        finally:
+            router.stop()
+    times.sort()
+    return Row("faults", "router start → healthy, no load (a restart's floor)", starts,
+               f"median {times[len(times) // 2]:.2f} s (min {times[0]:.2f}, max {times[-1]:.2f})")
 
 
 def kill_router(stack: Stack, down_seconds: float = 2.0) -> list[Row]:
