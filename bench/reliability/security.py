@@ -60,11 +60,12 @@ HEADER_TRICKS: list[tuple[str, dict[str, str]]] = [
     ("x-request-id with odd bytes", {"x-request-id": "id;<script>"}),
 ]
 
-RAW_TRICKS: list[tuple[str, bytes]] = [
-    ("two x-selected-model headers", b"x-selected-model: frontier\r\nx-selected-model: large\r\n"),
-    ("transfer-encoding: chunked, identity", b"transfer-encoding: chunked, identity\r\n"),
-    ("content-length and chunked", b"transfer-encoding: chunked\r\n"),
-    ("obs-fold header", b"x-selected-model: small\r\n frontier\r\n"),
+RAW_TRICKS: list[tuple[str, bytes, bool]] = [
+    # name, extra header lines as sent, body framed as chunks (else content-length)
+    ("two x-selected-model headers", b"x-selected-model: frontier\r\nx-selected-model: large\r\n", False),
+    ("transfer-encoding: chunked, identity", b"transfer-encoding: chunked, identity\r\n", True),
+    ("content-length and chunked", b"content-length: 5\r\ntransfer-encoding: chunked\r\n", True),
+    ("obs-fold header", b"x-selected-model: small\r\n frontier\r\n", False),
 ]
 
 
@@ -131,16 +132,15 @@ def header_tricks(stack: Stack) -> Row:
         answer = request(stack.listener_port, "POST", "/v1/chat/completions", _probe_body(probe),
                          {**headers, "x-probe": probe})
         outcomes[name] = classify(stack, probe, "POST", answer, expected_model=stack.policy.default_model)
-    for name, extra in RAW_TRICKS:
+    for name, extra, chunked in RAW_TRICKS:
         probe = f"raw-{uuid.uuid4().hex[:8]}"
         body = _probe_body(probe)
-        framing = (b"content-length: %d\r\n" % len(body)) if b"chunked" not in extra else b""
-        if b"chunked" in extra:
-            body = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
-            if name == "content-length and chunked":
-                framing = b"content-length: 5\r\n"
+        if chunked:
+            framing, payload = b"", b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n"
+        else:
+            framing, payload = b"content-length: %d\r\n" % len(body), body
         data = (b"POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
-                + b"x-probe: " + probe.encode() + b"\r\n" + framing + extra + b"connection: close\r\n\r\n" + body)
+                + b"x-probe: " + probe.encode() + b"\r\n" + framing + extra + b"connection: close\r\n\r\n" + payload)
         answer = raw_request(stack.listener_port, data)
         outcomes[name] = classify(stack, probe, "POST", answer, expected_model=stack.policy.default_model)
     return _summarise("security", "header tricks", outcomes)
