@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from . import headers as H
-from .envoy_routes import EXT_PROC_FILTER, FILTER_MODE, LLM_ROUTE_TIMEOUT, render_routes
-from .errors import ROUTER_DETAILS_PREFIX
+from .envoy_overload import overload_manager
+from .envoy_replies import local_reply_config
+from .envoy_routes import EXT_PROC_FILTER, FILTER_MODE, LLM_ROUTE_TIMEOUT, cluster_name, render_routes
 from .policy import Policy
 from .usage import MAX_USAGE_BODY_BYTES
 
@@ -51,8 +52,8 @@ class EnvoyOptions:
     """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~57 MiB of binary and runtime).
     Free heap goes back to the OS every second; from 85% the largest HTTP/2 streams are reset,
     from 90% new requests get 503, from 95% uploads that keep sending are aborted, from 98%
-    connections are refused. 160 MiB keeps RSS under the pod's 256 Mi limit with room for the streams
-    already buffering when shedding starts (measured in docs/reliability.md)."""
+    connections are refused. 160 MiB keeps RSS under the pod's 256 Mi limit with room for the
+    streams already buffering when shedding starts (measured in docs/reliability.md)."""
     request_timeout: str = "60s"
     """Time to receive a whole request: a stalled upload holds at most one buffer this long."""
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
@@ -68,10 +69,6 @@ class EnvoyOptions:
     listener_address: str | None = None
     """Listener bind address when it differs from ``ports.address`` (``0.0.0.0`` in a pod,
     while admin stays on loopback)."""
-
-
-def cluster_name(model: str) -> str:
-    return f"model_{model}"
 
 
 def _socket_address(host: str, port: int) -> dict[str, Any]:
@@ -110,144 +107,6 @@ def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int
             },
         }
     return cluster
-
-
-def _error_mapper(status: int, message: str, error_type: str, code: str,
-                  when: str = f"!response.code_details.startsWith('{ROUTER_DETAILS_PREFIX}')") -> dict[str, Any]:
-    """Replace Envoy's plain-text local reply for ``status`` with an OpenAI error object, when
-    the CEL expression ``when`` holds (by default: not one of the router's own refusals, whose
-    bodies are already OpenAI-shaped)."""
-    body = (
-        '{"error":{"message":"' + message + '","type":"' + error_type + '","param":null,"code":"' + code + '"}}'
-    )
-    return {
-        "filter": {
-            "and_filter": {
-                "filters": [
-                    {
-                        "status_code_filter": {
-                            "comparison": {
-                                "op": "EQ",
-                                "value": {"default_value": status, "runtime_key": f"router.local_reply.{status}"},
-                            }
-                        }
-                    },
-                    {
-                        "extension_filter": {
-                            "name": "envoy.access_loggers.extension_filters.cel",
-                            "typed_config": {
-                                "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-                                "expression": when,
-                            },
-                        }
-                    },
-                ]
-            }
-        },
-        "body_format_override": {
-            "text_format_source": {"inline_string": body},
-            "content_type": "application/json",
-        },
-    }
-
-
-def _local_reply_config() -> dict[str, Any]:
-    return {
-        "mappers": [
-            _direct_response_mapper(),
-            _error_mapper(400, "Bad request: %RESPONSE_CODE_DETAILS%", "invalid_request_error", "bad_request"),
-            _error_mapper(408, "Request timeout: the request was not received in time.", "invalid_request_error",
-                          "request_timeout"),
-            _error_mapper(413, "Request body too large.", "invalid_request_error", "request_too_large"),
-            _error_mapper(414, "Request URL too long.", "invalid_request_error", "url_too_long"),
-            _error_mapper(431, "Request headers too large.", "invalid_request_error", "headers_too_large"),
-            _error_mapper(501, "Not implemented: %RESPONSE_CODE_DETAILS%", "invalid_request_error", "not_implemented"),
-            _error_mapper(500, "Gateway error: %RESPONSE_CODE_DETAILS%", "server_error", "gateway_error"),
-            _error_mapper(502, "Upstream model error: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_error"),
-            _overload_mapper(),
-            _error_mapper(503, "Model upstream unavailable: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_unavailable"),
-            _error_mapper(504, "Timed out: %RESPONSE_CODE_DETAILS%", "server_error", "timeout"),
-        ]
-    }
-
-
-def _overload_mapper() -> dict[str, Any]:
-    """Envoy's overload manager refusing new requests (503): say so, so clients back off."""
-    return _error_mapper(503, "The gateway is overloaded; retry later.", "server_error", "overloaded",
-                         when="response.code_details == 'overload'")
-
-
-def _direct_response_mapper() -> dict[str, Any]:
-    """Route refusals (404/405) carry their OpenAI JSON already: say so in the content type."""
-    return {
-        "filter": {
-            "extension_filter": {
-                "name": "envoy.access_loggers.extension_filters.cel",
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-                    "expression": "response.code_details == 'direct_response'",
-                },
-            }
-        },
-        "body_format_override": {
-            "text_format_source": {"inline_string": "%LOCAL_REPLY_BODY%"},
-            "content_type": "application/json",
-        },
-    }
-
-
-def _overload_manager(options: EnvoyOptions) -> dict[str, Any]:
-    """Keep RSS near the heap in use (free memory returned every second), and shed load before
-    the pod limit as the heap nears ``max_heap_bytes``: the largest HTTP/2 streams are reset,
-    new requests get 503, uploads still sending are aborted, then new connections are refused;
-    connections are capped."""
-    heap = "envoy.resource_monitors.fixed_heap"
-    return {
-        "refresh_interval": "0.25s",
-        "resource_monitors": [
-            {
-                "name": heap,
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig",
-                    "max_heap_size_bytes": options.max_heap_bytes,
-                },
-            },
-            {
-                "name": "envoy.resource_monitors.global_downstream_max_connections",
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3."
-                    "DownstreamConnectionsConfig",
-                    "max_active_downstream_connections": options.max_connections,
-                },
-            },
-        ],
-        "actions": [
-            {
-                # Always on: freed buffers go back to the OS within a second (tcmalloc keeps them
-                # otherwise, and RSS, which the pod limit counts, would stay at the burst's peak).
-                "name": "envoy.overload_actions.shrink_heap",
-                "typed_config": {
-                    "@type": "type.googleapis.com/envoy.config.overload.v3.ShrinkHeapConfig",
-                    "timer_interval": "1s",
-                    "max_unfreed_memory_bytes": 16 * 1024 * 1024,
-                },
-                "triggers": [{"name": heap, "threshold": {"value": 0.0}}],
-            },
-            {"name": "envoy.overload_actions.stop_accepting_requests",
-             "triggers": [{"name": heap, "threshold": {"value": 0.9}}]},
-            {"name": "envoy.overload_actions.reset_high_memory_stream",
-             "triggers": [{"name": heap, "scaled": {"scaling_threshold": 0.85, "saturation_threshold": 0.95}}]},
-        ],
-        "loadshed_points": [
-            {"name": point, "triggers": [{"name": heap, "threshold": {"value": value}}]}
-            for point, value in (
-                ("envoy.load_shed_points.http1_server_abort_dispatch", 0.95),
-                ("envoy.load_shed_points.http2_server_go_away_on_dispatch", 0.95),
-                ("envoy.load_shed_points.tcp_listener_accept", 0.98),
-            )
-        ],
-        "buffer_factory_config": {"minimum_account_to_track_power_of_two": 20},
-    }
 
 
 def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = EnvoyOptions()) -> dict[str, Any]:
@@ -312,7 +171,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
                 "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
             },
         ],
-        "local_reply_config": _local_reply_config(),
+        "local_reply_config": local_reply_config(),
     }
     if options.access_log:
         hcm["access_log"] = [
@@ -364,7 +223,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
 
     bootstrap: dict[str, Any] = {
         "admin": {"address": _socket_address(ports.address, ports.admin), "ignore_global_conn_limit": True},
-        "overload_manager": _overload_manager(options),
+        "overload_manager": overload_manager(options.max_heap_bytes, options.max_connections),
         "static_resources": {
             "listeners": [
                 {

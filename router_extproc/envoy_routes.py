@@ -41,6 +41,10 @@ response headers itself (``mode_override`` in its answer to the request headers)
 reply Envoy sends before the router has answered (a malformed body) does not wait on it."""
 
 
+def cluster_name(model: str) -> str:
+    return f"model_{model}"
+
+
 def _match(regex: str, method: str | None = None, selected_model: str | None = None) -> dict[str, Any]:
     headers = []
     if method is not None:
@@ -56,7 +60,7 @@ def _match(regex: str, method: str | None = None, selected_model: str | None = N
 def _to_cluster(name: str, tls_hosts: set[str]) -> dict[str, Any]:
     """Forward to the model's cluster on the canonical path (the query string is kept)."""
     action: dict[str, Any] = {
-        "cluster": f"model_{name}",
+        "cluster": cluster_name(name),
         "timeout": LLM_ROUTE_TIMEOUT,
         "regex_rewrite": {"pattern": {"regex": "^(?:/v1)?/(.*?)/?$"}, "substitution": CANONICAL_REWRITE},
     }

@@ -1,8 +1,9 @@
 """The request model: an OpenAI-compatible body parsed once, validated, viewed as text.
 
 The routed paths (``POST /v1/chat/completions``, ``POST /v1/completions`` and their aliases)
-are listed in ``paths.py``; ``endpoint_for`` says which endpoint a path is. Parsing is strict about shape (a clear 400 naming the field) and lenient about
-fields it does not use, which travel to the upstream unchanged.
+are listed in ``paths.py``; ``endpoint_for`` says which endpoint a path is. Parsing is strict
+about shape (a clear 400 naming the field) and lenient about fields it does not use, which
+travel to the upstream unchanged.
 """
 
 from __future__ import annotations
@@ -132,23 +133,23 @@ def parse_body(endpoint: Endpoint, body: Any, size: int) -> ParsedRequest:
     return ParsedRequest(endpoint, model.strip(), stream, messages, body, size, has_tools, media)
 
 
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "tools": (list,),
-    "functions": (list,),
-    "stream_options": (dict,),
-    "chat_template_kwargs": (dict,),
-    "reasoning_effort": (str,),
+_FIELD_TYPES: dict[str, type] = {
+    "tools": list,
+    "functions": list,
+    "stream_options": dict,
+    "chat_template_kwargs": dict,
+    "reasoning_effort": str,
 }
 """Other fields the router reads or writes (usage option, reasoning switches): a wrong type
 is the client's error, never silently replaced."""
+_TYPE_NAMES = {list: "an array", dict: "an object", str: "a string"}
 
 
-def _check_types(body: dict[str, Any], types: dict[str, tuple[type, ...]]) -> None:
-    for name, allowed in types.items():
+def _check_types(body: dict[str, Any], types: dict[str, type]) -> None:
+    for name, expected in types.items():
         value = body.get(name)
-        if value is not None and not isinstance(value, allowed):
-            kind = {list: "an array", dict: "an object", str: "a string"}[allowed[0]]
-            raise bad_request(f"'{name}' must be {kind}.", code="invalid_type", param=name)
+        if value is not None and not isinstance(value, expected):
+            raise bad_request(f"'{name}' must be {_TYPE_NAMES[expected]}.", code="invalid_type", param=name)
     options = body.get("stream_options")
     if options is not None and not isinstance(options.get("include_usage", False), bool):
         raise bad_request("'stream_options.include_usage' must be a boolean.", code="invalid_type",
@@ -210,9 +211,9 @@ def _parse_message(index: int, message: Any) -> Message:
 
 def _shown(value: Any) -> str:
     """A client value quoted in an error message: short strings as given, else their type."""
-    if isinstance(value, str) and len(value) <= 40:
-        return repr(value)
-    return f"a {type(value).__name__}" if not isinstance(value, str) else "a long string"
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else "a long string"
+    return f"a {type(value).__name__}"
 
 
 def _parse_prompt(prompt: Any) -> str:

@@ -90,7 +90,7 @@ class RoutingProcessor(Processor):
                 return responses.request_headers(mode_override=responses.pass_through_mode())
             # Envoy's routes refuse these already; an older Envoy config must not forward them either.
             return self._refuse(method_not_allowed() if is_routed_path(path) else unknown_url(), False)
-        encoding = values.get(H.CONTENT_ENCODING, "identity").strip().lower()
+        encoding = (values.get(H.CONTENT_ENCODING) or "identity").strip().lower()
         if encoding != "identity":
             return self._refuse(unsupported_encoding(encoding), False)
         if headers.end_of_stream:
