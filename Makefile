@@ -24,7 +24,7 @@ test: install  ## the whole test suite, end-to-end tests with the real Envoy inc
 test-fast: install  ## everything but the end-to-end tests
 	$(PY) -m pytest -q -m "not e2e"
 
-reliability: install  ## fuzzing, faults, security and resources through the real Envoy; prints one table (~6 min)
+reliability: install  ## fuzzing, faults, security and resources through the real Envoy; prints one table (~4 min)
 	$(PY) -m bench.reliability
 
 proto: install  ## regenerate router_extproc/pb from proto/

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import compileall
 import contextlib
+import os
 import pathlib
 import shutil
 import tempfile
@@ -72,8 +73,16 @@ def warm_up(stack: Stack, requests: int = 40) -> None:
     Workers(stack.listener_port, 4).run([("POST", "/v1/chat/completions", body, None)] * requests, lambda i, a: None)
 
 
+def machine_row(load_before: float) -> Row:
+    """Timings on a shared machine depend on what else runs: say how busy it was."""
+    return Row("context", "machine", os.cpu_count() or 0,
+               f"{os.cpu_count()} cores; 1-minute load average {load_before:.1f} at the start, "
+               f"{os.getloadavg()[0]:.1f} at the end (the start is before the suite loads it)")
+
+
 def run(stack: Stack, log_dir: pathlib.Path, sizes: Sizes, progress=print) -> list[Row]:
     limits = resources.pod_limits_mib(DEPLOYMENT)
+    load_before = os.getloadavg()[0]
     rows: list[Row] = []
     progress("fuzzing ...")
     warm_up(stack)
@@ -99,4 +108,5 @@ def run(stack: Stack, log_dir: pathlib.Path, sizes: Sizes, progress=print) -> li
         rows.append(resources.stalled_uploads(stack, sizes.overload_uploads, limits["envoy"]))
     rows.append(security.canary_grep(stack, canary, log_dir))
     rows.append(security.request_ids(log_dir))
+    rows.append(machine_row(load_before))
     return rows
