@@ -72,11 +72,12 @@ def _envoy_heap_mib(stack: Stack) -> float:
 
 
 def _wait_unloaded(stack: Stack, timeout: float = 15.0) -> None:
-    """Until Envoy's overload actions are off again (its heap freed), so the next check starts clean."""
+    """Until Envoy's heap pressure is below its first shedding threshold (85%) again, so the next
+    check starts clean (the shrink action is always on, so its state says nothing)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        stats = stack.envoy.stats("overload.")
-        if not any(v for k, v in stats.items() if k.endswith(".active") or k.endswith("scale_percent")):
+        pressure = stack.envoy.stats("overload.envoy.resource_monitors.fixed_heap.pressure")
+        if all(value < 80 for value in pressure.values()):
             return
         time.sleep(0.25)
 

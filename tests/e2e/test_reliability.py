@@ -18,4 +18,4 @@ def test_fast_subset_meets_every_untimed_target(tmp_path) -> None:
     missed = [row for row in rows if row.verdict_untimed is False]
     assert not missed, "\n" + table(missed)
     sections = {row.section for row in rows}
-    assert sections == {"fuzzing", "security", "faults", "resources"}
+    assert {"fuzzing", "security", "faults", "resources"} <= sections
