@@ -29,6 +29,13 @@ def test_a_model_reached_without_the_routers_header_is_a_violation() -> None:
     assert classify(stack, "p", "POST", Answer(200, JSON, b"{}")).startswith("violation")
 
 
+def test_a_routed_path_on_the_default_route_is_fail_open_but_any_other_path_is_a_violation() -> None:
+    timed_out = _stack(("small", _record("f", method="POST", route="chat", path="/v1/chat/completions?x=1")))
+    assert classify(timed_out, "f", "POST", Answer(200, JSON, b"{}")) == "fail-open"
+    unrewritten = _stack(("small", _record("g", method="POST", route="chat", path="/v1/chat%2Fcompletions")))
+    assert classify(unrewritten, "g", "POST", Answer(200, JSON, b"{}")).startswith("violation")
+
+
 def test_routed_pass_through_and_refused() -> None:
     routed = _stack(("large", _record("r", method="POST", route="chat", headers={"x-selected-model": "large"})))
     answer = Answer(200, {**JSON, "x-router-decision": "code"}, b'{"choices": []}')

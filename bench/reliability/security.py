@@ -18,8 +18,13 @@ from dataclasses import dataclass
 
 from router_extproc.demo.stack import Stack
 
+from router_extproc.paths import ROUTED
+
 from .client import Answer, openai_shaped, raw_request, request
 from .report import Row
+
+CANONICAL = {endpoint: (path,) for endpoint, path in ROUTED.items()}
+"""What the demo backend calls each route, and the one path Envoy forwards it on."""
 
 PATH_VARIANTS: list[tuple[str, str]] = [
     ("POST", "/v1/chat/completions"), ("POST", "/v1/completions"), ("POST", "/chat/completions"),
@@ -79,8 +84,9 @@ def _records(stack: Stack, probe: str) -> list[tuple[str, dict]]:
 
 
 def classify(stack: Stack, probe: str, method: str, answer: Answer, expected_model: str | None = None) -> str:
-    """``routed``, ``pass-through``, ``refused`` or ``violation: why`` (a backend records a
-    request before it answers, so the record is there once the answer is)."""
+    """``routed``, ``pass-through``, ``refused``, ``fail-open`` (a routed path on the default
+    route because the router did not answer in time) or ``violation: why`` (a backend records
+    a request before it answers, so the record is there once the answer is)."""
     reached = _records(stack, probe)
     if not reached:
         readable = method == "HEAD" or openai_shaped(answer)
@@ -98,6 +104,11 @@ def classify(stack: Stack, probe: str, method: str, answer: Answer, expected_mod
         if decided is None and record.get("method") == "GET" and record.get("route") == "models" \
                 and name == stack.policy.default_model:
             return "pass-through"
+        if decided is None and name == stack.policy.default_model and \
+                record.get("path", "").split("?")[0] in CANONICAL.get(record.get("route"), ()):
+            # Envoy's routed-path route, rewritten to the canonical path, without the router's
+            # answer: the router was slower than message_timeout and the request failed open
+            return "fail-open"
         return f"violation: {name} got {record.get('method')} {record.get('path')} without a router decision"
     return "routed"
 
@@ -109,10 +120,11 @@ def _summarise(section: str, test: str, outcomes: dict[str, str]) -> Row:
         counts[key] = counts.get(key, 0) + 1
     bad = [f"{k}: {v}" for k, v in outcomes.items() if v.startswith("violation")]
     detail = f" ({'; '.join(bad[:3])})" if bad else ""
+    fail_open = f", failed open (router too slow) {counts['fail-open']}" if "fail-open" in counts else ""
     return Row(section, test, len(outcomes),
                f"routed {counts.get('routed', 0)}, refused {counts.get('refused', 0)}, "
-               f"pass-through {counts.get('pass-through', 0)}, violations {counts.get('violation', 0)}{detail}",
-               "every variant routed by the router or refused: 0 violations", "violation" not in counts)
+               f"pass-through {counts.get('pass-through', 0)}{fail_open}, violations {counts.get('violation', 0)}"
+               f"{detail}", "every variant routed by the router or refused: 0 violations", "violation" not in counts)
 
 
 def path_variants(stack: Stack) -> Row:
