@@ -3,7 +3,8 @@
 Each class is sent on its own (a few keep-alive clients), so the router's error-path counter
 can be read per class before and after. A row says, for its class: answers by status family,
 answers an OpenAI client cannot read, requests on the router's error path, requests never
-answered, p99 latency; and whether the router or Envoy died (crashes).
+answered, answers a model gave without the router (Envoy's ``message_timeout`` passed: the
+request failed open to the default model), p99 latency; and whether the router or Envoy died.
 """
 
 from __future__ import annotations
@@ -60,6 +61,8 @@ def run(stack: Stack, count: int, seed: int = 13, large: int = 4, clients: int =
             "5xx": sum(1 for a in done if a.status and a.status >= 500),
             "non-OpenAI": sum(1 for a in done if a.status is not None and not openai_shaped(a)),
             "unanswered": sum(1 for a in done if a.status is None),
+            # a model answered without the router's headers: Envoy gave up waiting (message_timeout)
+            "failed open": sum(1 for a in done if "x-backend" in a.headers and "x-router-decision" not in a.headers),
         }
         p99 = percentile([a.seconds * 1000 for a in done if a.status is not None], 0.99)
         for key, value in counts.items():
@@ -71,13 +74,14 @@ def run(stack: Stack, count: int, seed: int = 13, large: int = 4, clients: int =
         rows.append(Row(
             "fuzzing", kind, len(items),
             f"2xx {counts['2xx']}, 4xx {counts['4xx']}, 5xx {counts['5xx']}, non-OpenAI {counts['non-OpenAI']}, "
-            f"error path {int(errors)}, unanswered {counts['unanswered']}, crashes {crashes}, p99 {p99:.0f} ms",
+            f"error path {int(errors)}, unanswered {counts['unanswered']}, crashes {crashes}, "
+            f"failed open {counts['failed open']}, p99 {p99:.0f} ms",
             "0 5xx, non-OpenAI, error path, unanswered, crashes", clean,
         ))
     rows.append(Row(
         "fuzzing", "all classes", totals["n"],
         f"crashes {totals['crashes']}, unanswered {totals['unanswered']}, error path {totals['error path']}, "
-        f"5xx {totals['5xx']}, non-OpenAI {totals['non-OpenAI']}",
+        f"5xx {totals['5xx']}, non-OpenAI {totals['non-OpenAI']}, failed open {totals['failed open']}",
         f"≥ {required} bodies: 0 crashes, 0 unanswered, 0 on the error path",
         totals["crashes"] == totals["unanswered"] == totals["error path"] == 0 and totals["n"] >= required,
     ))
