@@ -48,12 +48,13 @@ class EnvoyOptions:
     if larger) plus 64 KiB, so the router answers the 413 for bodies just over its limit."""
     max_connections: int = 1024
     """Downstream connections across listeners (overload manager); beyond, Envoy refuses."""
-    max_heap_bytes: int = 160 * 1024 * 1024
-    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~57 MiB of binary and runtime).
+    max_heap_bytes: int = 256 * 1024 * 1024
+    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~60 MiB of binary and runtime).
     Free heap goes back to the OS every second; from 85% the largest HTTP/2 streams are reset,
-    from 90% new requests get 503, from 95% uploads that keep sending are aborted, from 98%
-    connections are refused. 160 MiB keeps RSS under the pod's 256 Mi limit with room for the
-    streams already buffering when shedding starts (measured in docs/reliability.md)."""
+    from 90% new requests get 503 and new streams are refused, from 95% uploads that keep
+    sending are aborted, from 98% connections are refused. 256 MiB fits 12 concurrent max-size
+    requests (each body is held twice for a moment) without shedding, and keeps RSS under the
+    pod's 384 Mi limit when shedding (measured in docs/reliability.md)."""
     request_timeout: str = "60s"
     """Time to receive a whole request: a stalled upload holds at most one buffer this long."""
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)

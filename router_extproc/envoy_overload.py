@@ -13,7 +13,9 @@ def overload_manager(max_heap_bytes: int, max_connections: int) -> dict[str, Any
     connections are capped."""
     heap = "envoy.resource_monitors.fixed_heap"
     return {
-        "refresh_interval": "0.25s",
+        # Uploads arrive fast: between two readings of the heap, each accepted one can add a
+        # buffer (8 MiB); a short interval keeps that overshoot small.
+        "refresh_interval": "0.05s",
         "resource_monitors": [
             {
                 "name": heap,
@@ -51,6 +53,7 @@ def overload_manager(max_heap_bytes: int, max_connections: int) -> dict[str, Any
         "loadshed_points": [
             {"name": point, "triggers": [{"name": heap, "threshold": {"value": value}}]}
             for point, value in (
+                ("envoy.load_shed_points.http_connection_manager_decode_headers", 0.9),
                 ("envoy.load_shed_points.http1_server_abort_dispatch", 0.95),
                 ("envoy.load_shed_points.http2_server_go_away_on_dispatch", 0.95),
                 ("envoy.load_shed_points.tcp_listener_accept", 0.98),

@@ -38,9 +38,10 @@ def test_a_routed_path_on_the_default_route_is_fail_open_but_any_other_path_is_a
 
 def test_routed_pass_through_and_refused() -> None:
     routed = _stack(("large", _record("r", method="POST", route="chat", headers={"x-selected-model": "large"})))
-    answer = Answer(200, {**JSON, "x-router-decision": "code"}, b'{"choices": []}')
-    assert classify(routed, "r", "POST", answer) == "routed"
-    assert classify(routed, "r", "POST", answer, expected_model="small").startswith("violation")
+    answer = Answer(200, {**JSON, "x-router-decision": "code", "x-router-model": "large"}, b'{"choices": []}')
+    assert classify(routed, "r", "POST", answer, check_choice=True) == "routed"
+    spoofed = Answer(200, {**JSON, "x-router-decision": "code", "x-router-model": "small"}, b'{"choices": []}')
+    assert classify(routed, "r", "POST", spoofed, check_choice=True).startswith("violation")
     listed = _stack(("small", _record("m", method="GET", route="models")))
     assert classify(listed, "m", "GET", Answer(200, JSON, b'{"object": "list"}')) == "pass-through"
     error = json.dumps({"error": {"message": "no", "type": "invalid_request_error", "code": "unknown_url"}})

@@ -83,7 +83,7 @@ def _records(stack: Stack, probe: str) -> list[tuple[str, dict]]:
             if r.get("headers", {}).get("x-probe") == probe]
 
 
-def classify(stack: Stack, probe: str, method: str, answer: Answer, expected_model: str | None = None) -> str:
+def classify(stack: Stack, probe: str, method: str, answer: Answer, check_choice: bool = False) -> str:
     """``routed``, ``pass-through``, ``refused``, ``fail-open`` (a routed path on the default
     route because the router did not answer in time) or ``violation: why`` (a backend records
     a request before it answers, so the record is there once the answer is)."""
@@ -98,8 +98,8 @@ def classify(stack: Stack, probe: str, method: str, answer: Answer, expected_mod
         if decided == name and record.get("route") in ("chat", "completions"):
             if "x-router-decision" not in answer.headers:
                 return "violation: a model answered but the router's headers are missing"
-            if expected_model is not None and name != expected_model:
-                return f"violation: {name} answered, the router chooses {expected_model} for this prompt"
+            if check_choice and answer.headers.get("x-router-model") != name:
+                return f"violation: {name} answered, the router chose {answer.headers.get('x-router-model')}"
             continue
         if decided is None and record.get("method") == "GET" and record.get("route") == "models" \
                 and name == stack.policy.default_model:
@@ -143,7 +143,7 @@ def header_tricks(stack: Stack) -> Row:
         probe = f"header-{uuid.uuid4().hex[:8]}"
         answer = request(stack.listener_port, "POST", "/v1/chat/completions", _probe_body(probe),
                          {**headers, "x-probe": probe})
-        outcomes[name] = classify(stack, probe, "POST", answer, expected_model=stack.policy.default_model)
+        outcomes[name] = classify(stack, probe, "POST", answer, check_choice=True)
     for name, extra, chunked in RAW_TRICKS:
         probe = f"raw-{uuid.uuid4().hex[:8]}"
         body = _probe_body(probe)
@@ -154,7 +154,7 @@ def header_tricks(stack: Stack) -> Row:
         data = (b"POST /v1/chat/completions HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n"
                 + b"x-probe: " + probe.encode() + b"\r\n" + framing + extra + b"connection: close\r\n\r\n" + payload)
         answer = raw_request(stack.listener_port, data)
-        outcomes[name] = classify(stack, probe, "POST", answer, expected_model=stack.policy.default_model)
+        outcomes[name] = classify(stack, probe, "POST", answer, check_choice=True)
     return _summarise("security", "header tricks", outcomes)
 
 

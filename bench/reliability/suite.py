@@ -103,7 +103,7 @@ def run(stack: Stack, log_dir: pathlib.Path, sizes: Sizes, progress=print) -> li
     progress("resources ...")
     rows.append(resources.stalled_uploads(stack, sizes.stalled_uploads, limits["envoy"]))
     if sizes.max_size_bodies:
-        rows.append(resources.max_size_bodies(stack, sizes.max_size_bodies, limits["router"]))
+        rows.append(resources.max_size_bodies(stack, sizes.max_size_bodies, limits))
     if sizes.overload_uploads:
         rows.append(resources.stalled_uploads(stack, sizes.overload_uploads, limits["envoy"]))
     rows.append(security.canary_grep(stack, canary, log_dir))
