@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-fast proto envoy-config deploy-config bench train clean
+.PHONY: install run test test-fast reliability proto envoy-config deploy-config bench train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: install  ## the whole test suite, end-to-end tests with the real Envoy inc
 
 test-fast: install  ## everything but the end-to-end tests
 	$(PY) -m pytest -q -m "not e2e"
+
+reliability: install  ## fuzzing, faults, security and resources through the real Envoy; prints one table (~4 min)
+	$(PY) -m bench.reliability
 
 proto: install  ## regenerate router_extproc/pb from proto/
 	$(PY) proto/generate.py

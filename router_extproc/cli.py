@@ -109,6 +109,7 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
     text = render_bootstrap_yaml(
         policy, ports, failure_mode_allow=not args.fail_closed, listener_address=args.listen_address,
         health_check_path=args.health_path, otlp_collector=collector,
+        max_heap_bytes=int(args.max_heap_mb * 1024 * 1024), max_connections=args.max_connections,
     )
     if args.output:
         pathlib.Path(args.output).write_text(text)
@@ -338,6 +339,9 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--health-path", default=None, help="path Envoy answers itself (readiness probe)")
     render.add_argument("--otlp-collector", default=None, metavar="HOST:PORT",
                         help="send Envoy's spans to this OTLP/gRPC collector (and join the router's trace)")
+    render.add_argument("--max-heap-mb", type=float, default=256.0,
+                        help="Envoy's heap budget for the overload manager (keep >= 96 MiB under the container limit)")
+    render.add_argument("--max-connections", type=int, default=1024, help="downstream connections, all listeners")
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
 

@@ -1,9 +1,10 @@
 """Render the Envoy bootstrap from the policy, so clusters and routes cannot drift from it.
 
-One cluster and one route per policy model (matched on ``x-selected-model``), a default
-route to the policy's default model (always ``local``: it is where traffic goes when the
-router fails open), the ext_proc filter, the client's own ``x-selected-model`` stripped
-before routing, and OpenAI-shaped bodies for Envoy's own error replies.
+One cluster per policy model; the routes (``envoy_routes.py``) send a request to a model only
+on a path the router decides; the ext_proc filter; paths normalised before anything reads
+them; the client's own ``x-selected-model`` stripped before routing; OpenAI-shaped bodies
+for Envoy's own error replies; and bounded resources (buffers, connections, streams,
+request time, heap through the overload manager), so Envoy sheds load before its pod limit.
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from typing import Any
 import yaml
 
 from . import headers as H
-from .errors import ROUTER_DETAILS_PREFIX
+from .envoy_overload import overload_manager
+from .envoy_replies import local_reply_config
+from .envoy_routes import EXT_PROC_FILTER, FILTER_MODE, LLM_ROUTE_TIMEOUT, cluster_name, render_routes
 from .policy import Policy
+from .usage import MAX_USAGE_BODY_BYTES
 
 EXT_PROC_CLUSTER = "router_extproc"
 OTLP_CLUSTER = "otel_collector"
-LLM_ROUTE_TIMEOUT = "300s"
-"""Generations are slow: Envoy's default 15 s route timeout would cut long answers."""
+BUFFER_SLACK_BYTES = 64 * 1024
 
 
 @dataclass(frozen=True)
@@ -39,8 +42,21 @@ class EnvoyOptions:
     """True: router down/slow/erroring -> the default (local) route. False: 5xx error."""
     message_timeout: str = "1s"
     """Time the router has per message. Envoy's 200 ms default is a known production trap."""
-    buffer_limit_bytes: int = 16 * 1024 * 1024
-    """Bodies larger than this get Envoy's own 413 before the router sees them."""
+    buffer_limit_bytes: int | None = None
+    """Per-stream buffer; bodies larger than this get Envoy's own 413 before the router sees
+    them. None: the policy's ``max_body_bytes`` (or the 8 MiB of a JSON answer read for usage,
+    if larger) plus 64 KiB, so the router answers the 413 for bodies just over its limit."""
+    max_connections: int = 1024
+    """Downstream connections across listeners (overload manager); beyond, Envoy refuses."""
+    max_heap_bytes: int = 256 * 1024 * 1024
+    """Envoy's heap budget (tcmalloc heap, not RSS: RSS adds ~60 MiB of binary and runtime).
+    Free heap goes back to the OS every second; from 85% the largest HTTP/2 streams are reset,
+    from 90% new requests get 503 and new streams are refused, from 95% uploads that keep
+    sending are aborted, from 98% connections are refused. 256 MiB fits 12 concurrent max-size
+    requests (each body is held twice for a moment) without shedding, and keeps RSS under the
+    pod's 384 Mi limit when shedding (measured in docs/reliability.md)."""
+    request_timeout: str = "60s"
+    """Time to receive a whole request: a stalled upload holds at most one buffer this long."""
     upstream_overrides: Mapping[str, tuple[str, int]] = field(default_factory=dict)
     """Model name -> (host, port), replacing the policy's upstream (tests, demo)."""
     access_log: bool = True
@@ -56,10 +72,6 @@ class EnvoyOptions:
     while admin stays on loopback)."""
 
 
-def cluster_name(model: str) -> str:
-    return f"model_{model}"
-
-
 def _socket_address(host: str, port: int) -> dict[str, Any]:
     return {"socket_address": {"address": host, "port_value": port}}
 
@@ -67,6 +79,10 @@ def _socket_address(host: str, port: int) -> dict[str, Any]:
 def _is_ip(host: str) -> bool:
     """An IP address gets a STATIC cluster; a name is resolved (STRICT_DNS)."""
     return host.replace(".", "").isdigit() or ":" in host
+
+
+def buffer_limit_for(policy: Policy) -> int:
+    return max(policy.limits.max_body_bytes, MAX_USAGE_BODY_BYTES) + BUFFER_SLACK_BYTES
 
 
 def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int) -> dict[str, Any]:
@@ -94,92 +110,22 @@ def _model_cluster(name: str, host: str, port: int, tls: bool, buffer_limit: int
     return cluster
 
 
-def _error_mapper(status: int, message: str, error_type: str, code: str) -> dict[str, Any]:
-    """Replace Envoy's plain-text local reply for ``status`` with an OpenAI error object."""
-    body = (
-        '{"error":{"message":"' + message + '","type":"' + error_type + '","param":null,"code":"' + code + '"}}'
-    )
-    return {
-        "filter": {
-            "and_filter": {
-                "filters": [
-                    {
-                        "status_code_filter": {
-                            "comparison": {
-                                "op": "EQ",
-                                "value": {"default_value": status, "runtime_key": f"router.local_reply.{status}"},
-                            }
-                        }
-                    },
-                    # The router's own refusals (details "router_*") keep their bodies.
-                    {
-                        "extension_filter": {
-                            "name": "envoy.access_loggers.extension_filters.cel",
-                            "typed_config": {
-                                "@type": "type.googleapis.com/envoy.extensions.access_loggers.filters.cel.v3.ExpressionFilter",
-                                "expression": f"!response.code_details.startsWith('{ROUTER_DETAILS_PREFIX}')",
-                            },
-                        }
-                    },
-                ]
-            }
-        },
-        "body_format_override": {
-            "text_format_source": {"inline_string": body},
-            "content_type": "application/json",
-        },
-    }
-
-
-def _local_reply_config() -> dict[str, Any]:
-    return {
-        "mappers": [
-            _error_mapper(413, "Request body too large.", "invalid_request_error", "request_too_large"),
-            _error_mapper(500, "Gateway error: %RESPONSE_CODE_DETAILS%", "server_error", "gateway_error"),
-            _error_mapper(502, "Upstream model error: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_error"),
-            _error_mapper(503, "Model upstream unavailable: %RESPONSE_CODE_DETAILS%", "server_error", "upstream_unavailable"),
-            _error_mapper(504, "Timed out: %RESPONSE_CODE_DETAILS%", "server_error", "timeout"),
-        ]
-    }
-
-
 def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = EnvoyOptions()) -> dict[str, Any]:
-    routes: list[dict[str, Any]] = [
-        {
-            "name": f"model-{name}",
-            "match": {"prefix": "/", "headers": [{"name": H.SELECTED_MODEL, "string_match": {"exact": name}}]},
-            "route": {"cluster": cluster_name(name), "timeout": LLM_ROUTE_TIMEOUT},
-        }
-        for name in policy.models
-    ]
-    routes.append(
-        {
-            "name": "default",
-            "match": {"prefix": "/"},
-            "route": {"cluster": cluster_name(policy.default_model), "timeout": LLM_ROUTE_TIMEOUT},
-        }
-    )
-    for route, name in zip(routes, [*policy.models, policy.default_model], strict=True):
-        spec = policy.models[name]
-        if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides:
-            route["route"]["auto_host_rewrite"] = True
-
+    tls_hosts = {
+        name for name, spec in policy.models.items()
+        if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides
+    }
+    routes = render_routes(policy, tls_hosts)
+    buffer_limit = options.buffer_limit_bytes or buffer_limit_for(policy)
     ext_proc = {
-        "name": "envoy.filters.http.ext_proc",
+        "name": EXT_PROC_FILTER,
         "typed_config": {
             "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
             "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
             "failure_mode_allow": options.failure_mode_allow,
             "message_timeout": options.message_timeout,
             "allow_mode_override": True,
-            "processing_mode": {
-                "request_header_mode": "SEND",
-                "response_header_mode": "SEND",
-                "request_body_mode": "BUFFERED",
-                "response_body_mode": "NONE",
-                "request_trailer_mode": "SKIP",
-                "response_trailer_mode": "SKIP",
-            },
+            "processing_mode": FILTER_MODE,
         },
     }
     hcm: dict[str, Any] = {
@@ -187,6 +133,22 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         "stat_prefix": "llm",
         "codec_type": "AUTO",
         "stream_idle_timeout": LLM_ROUTE_TIMEOUT,
+        "request_timeout": options.request_timeout,
+        "request_headers_timeout": "10s",
+        # One path for everyone: Envoy's routes, the router and the model all see the same one.
+        "normalize_path": True,
+        "merge_slashes": True,
+        "path_with_escaped_slashes_action": "UNESCAPE_AND_FORWARD",
+        # Clients are external: Envoy drops the x-envoy-* headers a client sends (retry, timeout
+        # and routing overrides). A client's own x-request-id is kept for correlation (the router
+        # logs it only when short and plain: telemetry.record.safe_request_id).
+        "use_remote_address": True,
+        "preserve_external_request_id": True,
+        "http2_protocol_options": {
+            "max_concurrent_streams": 100,
+            "initial_stream_window_size": 65536,
+            "initial_connection_window_size": 1048576,
+        },
         # Strip a client's own routing header before the route is first chosen; a header
         # mutation filter would run after the route is cached.
         "early_header_mutation_extensions": [
@@ -210,7 +172,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
                 "typed_config": {"@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"},
             },
         ],
-        "local_reply_config": _local_reply_config(),
+        "local_reply_config": local_reply_config(),
     }
     if options.access_log:
         hcm["access_log"] = [
@@ -258,16 +220,17 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             host, port, tls = spec.upstream.host, spec.upstream.port, spec.upstream.tls
         else:
             raise ValueError(f"model {name!r} has no upstream in the policy and no override")
-        clusters.append(_model_cluster(name, host, port, tls, options.buffer_limit_bytes))
+        clusters.append(_model_cluster(name, host, port, tls, buffer_limit))
 
     bootstrap: dict[str, Any] = {
-        "admin": {"address": _socket_address(ports.address, ports.admin)},
+        "admin": {"address": _socket_address(ports.address, ports.admin), "ignore_global_conn_limit": True},
+        "overload_manager": overload_manager(options.max_heap_bytes, options.max_connections),
         "static_resources": {
             "listeners": [
                 {
                     "name": "llm",
                     "address": _socket_address(options.listener_address or ports.address, ports.listener),
-                    "per_connection_buffer_limit_bytes": options.buffer_limit_bytes,
+                    "per_connection_buffer_limit_bytes": buffer_limit,
                     "filter_chains": [
                         {
                             "filters": [
@@ -322,5 +285,12 @@ def render_bootstrap_yaml(
     policy: Policy, ports: EnvoyPorts, options: EnvoyOptions | None = None, **option_overrides: Any
 ) -> str:
     opts = options or EnvoyOptions(**option_overrides)
-    header = f"# Rendered by `router-extproc render-envoy` from policy {policy.name!r}. Do not edit by hand.\n"
+    default = policy.default_model
+    ids = " ".join([policy.models[default].provider_model_id,
+                    *sorted(policy.served_ids(default) - {policy.models[default].provider_model_id})])
+    header = (
+        f"# Rendered by `router-extproc render-envoy` from policy {policy.name!r}. Do not edit by hand.\n"
+        f"# Fail-open: requests reach model_{default} unrouted, so its server must serve the ids: {ids}\n"
+        f"# (vLLM: --served-model-name {ids}; Ollama: `ollama cp` each extra name).\n"
+    )
     return header + yaml.safe_dump(render_bootstrap(policy, ports, opts), sort_keys=False, width=120)

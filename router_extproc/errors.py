@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from .paths import served
+
 ROUTER_DETAILS_PREFIX = "router_"
 """Envoy response-code details of the router's refusals; Envoy's error mapper skips them."""
 
@@ -80,3 +82,22 @@ def too_large(size: int, limit: int) -> RequestError:
         "invalid_request_error",
         "request_too_large",
     )
+
+
+def unknown_url() -> RequestError:
+    """A path the gateway does not serve (Envoy answers it too, without the router)."""
+    return RequestError(404, f"Unknown request URL. This gateway serves {served()}.", "invalid_request_error",
+                        "unknown_url")
+
+
+def method_not_allowed() -> RequestError:
+    return RequestError(405, f"Method not allowed. This gateway serves {served()}.", "invalid_request_error",
+                        "method_not_allowed")
+
+
+def unsupported_encoding(encoding: str) -> RequestError:
+    """A compressed request body: the router would have to parse and re-send it, so it is refused
+    rather than forwarded with a ``content-encoding`` that no longer matches."""
+    shown = encoding[:32]
+    return RequestError(415, f"Content-Encoding '{shown}' is not supported; send the JSON body uncompressed.",
+                        "invalid_request_error", "unsupported_content_encoding")

@@ -1,8 +1,9 @@
 """The request model: an OpenAI-compatible body parsed once, validated, viewed as text.
 
-Only ``POST /v1/chat/completions`` and ``POST /v1/completions`` are routed; ``endpoint_for``
-says which. Parsing is strict about shape (a clear 400 naming the field) and lenient about
-fields it does not use, which travel to the upstream unchanged.
+The routed paths (``POST /v1/chat/completions``, ``POST /v1/completions`` and their aliases)
+are listed in ``paths.py``; ``endpoint_for`` says which endpoint a path is. Parsing is strict
+about shape (a clear 400 naming the field) and lenient about fields it does not use, which
+travel to the upstream unchanged.
 """
 
 from __future__ import annotations
@@ -11,30 +12,19 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any, Literal
+from typing import Any
 
 import orjson
 
+from . import json_limits
 from .errors import RequestError, bad_request
+from .paths import Endpoint, endpoint_for
 
-Endpoint = Literal["chat", "completions"]
-
-_ENDPOINTS: dict[str, Endpoint] = {
-    "/v1/chat/completions": "chat",
-    "/v1/completions": "completions",
-}
 _ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 _LONG_DIGIT_RUN = re.compile(rb"\d{19,}")
 """orjson turns integers beyond 64 bits into floats; bodies with long digit runs take the
 exact (slower) stdlib path so a re-serialized body never changes a number."""
 _MEDIA_PART_TYPES = {"image_url": "image", "input_image": "image", "input_audio": "audio", "file": "file"}
-
-
-def endpoint_for(method: str, path: str) -> Endpoint | None:
-    """The routed endpoint for a method and ``:path`` (query string ignored), else None."""
-    if method != "POST":
-        return None
-    return _ENDPOINTS.get(path.split("?", 1)[0].rstrip("/") or "/")
 
 
 @dataclass(frozen=True)
@@ -86,25 +76,31 @@ class ParsedRequest:
 
 
 def decode_json(raw: bytes) -> Any:
-    """Parse JSON bytes; 400 with a precise code for empty, non-UTF-8 and invalid JSON."""
+    """Parse JSON bytes; 400 with a precise code for empty, non-UTF-8, invalid JSON and for
+    values the router could not forward faithfully (``json_limits``), naming the field."""
     if not raw.strip():
         raise bad_request("Request body is empty; expected a JSON object.", code="missing_body")
-    try:
-        if _LONG_DIGIT_RUN.search(raw):
-            raise orjson.JSONDecodeError("long number: exact parse", "", 0)
-        return orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        pass
+    if not _LONG_DIGIT_RUN.search(raw):
+        try:
+            document = orjson.loads(raw)
+        except orjson.JSONDecodeError:
+            pass  # the stdlib says why (or accepts what needs a closer look)
+        else:
+            json_limits.check(document, strict_scalars=False)
+            return document
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise bad_request(f"Request body is not valid UTF-8 (byte {exc.start}).", code="invalid_encoding") from None
     try:
-        return json.loads(text)
+        document = json.loads(text, parse_int=json_limits.parse_int)
     except json.JSONDecodeError as exc:
         raise bad_request(f"Request body is not valid JSON: {exc}.", code="invalid_json") from None
     except RecursionError:
-        raise bad_request("Request body is nested too deeply.", code="invalid_json") from None
+        raise bad_request(f"Request body is nested more than {json_limits.MAX_DEPTH} levels deep.",
+                          code="nesting_too_deep") from None
+    json_limits.check(document, strict_scalars=True)
+    return document
 
 
 def parse_request(endpoint: Endpoint, raw: bytes) -> ParsedRequest:
@@ -126,17 +122,38 @@ def parse_body(endpoint: Endpoint, body: Any, size: int) -> ParsedRequest:
         stream = False
     if not isinstance(stream, bool):
         raise bad_request("'stream' must be a boolean.", code="invalid_type", param="stream")
+    _check_types(body, _FIELD_TYPES)
     if endpoint == "chat":
         messages = _parse_messages(body.get("messages"))
-        tools = body.get("tools")
-        if tools is not None and not isinstance(tools, list):
-            raise bad_request("'tools' must be an array.", code="invalid_type", param="tools")
-        has_tools = bool(tools) or bool(body.get("functions"))
+        has_tools = bool(body.get("tools")) or bool(body.get("functions"))
     else:
         messages = [Message("user", _parse_prompt(body.get("prompt")))]
         has_tools = False
     media = frozenset().union(*(m.media for m in messages))
     return ParsedRequest(endpoint, model.strip(), stream, messages, body, size, has_tools, media)
+
+
+_FIELD_TYPES: dict[str, type] = {
+    "tools": list,
+    "functions": list,
+    "stream_options": dict,
+    "chat_template_kwargs": dict,
+    "reasoning_effort": str,
+}
+"""Other fields the router reads or writes (usage option, reasoning switches): a wrong type
+is the client's error, never silently replaced."""
+_TYPE_NAMES = {list: "an array", dict: "an object", str: "a string"}
+
+
+def _check_types(body: dict[str, Any], types: dict[str, type]) -> None:
+    for name, expected in types.items():
+        value = body.get(name)
+        if value is not None and not isinstance(value, expected):
+            raise bad_request(f"'{name}' must be {_TYPE_NAMES[expected]}.", code="invalid_type", param=name)
+    options = body.get("stream_options")
+    if options is not None and not isinstance(options.get("include_usage", False), bool):
+        raise bad_request("'stream_options.include_usage' must be a boolean.", code="invalid_type",
+                          param="stream_options.include_usage")
 
 
 def _parse_messages(messages: Any) -> list[Message]:
@@ -152,9 +169,9 @@ def _parse_message(index: int, message: Any) -> Message:
     if not isinstance(message, dict):
         raise bad_request(f"'{where}' must be an object.", code="invalid_messages", param=where)
     role = message.get("role")
-    if role not in _ROLES:
+    if not isinstance(role, str) or role not in _ROLES:
         raise bad_request(
-            f"'{where}.role' must be one of {sorted(_ROLES)}, got {role!r}.",
+            f"'{where}.role' must be one of {sorted(_ROLES)}, got {_shown(role)}.",
             code="invalid_messages",
             param=f"{where}.role",
         )
@@ -190,6 +207,13 @@ def _parse_message(index: int, message: Any) -> Message:
         elif kind in _MEDIA_PART_TYPES:
             media.add(_MEDIA_PART_TYPES[kind])
     return Message(role, "\n".join(texts), frozenset(media))
+
+
+def _shown(value: Any) -> str:
+    """A client value quoted in an error message: short strings as given, else their type."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else "a long string"
+    return f"a {type(value).__name__}"
 
 
 def _parse_prompt(prompt: Any) -> str:

@@ -102,6 +102,17 @@ def pass_through_mode() -> ProcessingMode:
     )
 
 
+def routed_mode() -> ProcessingMode:
+    """A routed request, once the router has its headers: the whole body, then the response
+    headers. Envoy's route config asks only for the body, so a local reply Envoy makes before
+    the router has answered (a malformed body) never waits on the router."""
+    return ProcessingMode(
+        request_body_mode=ProcessingMode.BUFFERED,
+        response_header_mode=ProcessingMode.SEND,
+        response_body_mode=ProcessingMode.NONE,
+    )
+
+
 def response_body_mode(mode: int) -> ProcessingMode:
     """How this response's body reaches the router (set at its response headers)."""
     return ProcessingMode(response_body_mode=mode)  # type: ignore[arg-type]

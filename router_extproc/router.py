@@ -136,6 +136,11 @@ class RouterState:
             self.status.reloads_ok += 1
             self.status.last_error = None
 
+    def keep(self) -> None:
+        """The newest file is the one in force (written back after a rejected one)."""
+        with self._lock:
+            self.status.last_error = None
+
     def reject(self, error: str) -> None:
         with self._lock:
             self.status.reloads_failed += 1

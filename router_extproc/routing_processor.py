@@ -19,20 +19,24 @@ from collections.abc import Mapping
 from . import headers as H
 from . import responses
 from .actions import route_headers, upstream_body
-from .errors import ROUTER_DETAILS_PREFIX, Blocked, RequestError, bad_request, too_large
+from .errors import (ROUTER_DETAILS_PREFIX, Blocked, RequestError, bad_request, method_not_allowed, too_large,
+                     unknown_url, unsupported_encoding)
 from .explain import signals_header
 from .openai_request import Endpoint, ParsedRequest, decode_json, endpoint_for, parse_body
+from .paths import is_routed_path, passes_through
 from .pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from .processor import Processor
 from .router import RouteOutcome, Router
 from .telemetry import RequestRecord, Telemetry
-from .usage import SseUsageScanner, ask_for_usage, cost_usd, usage_from_json
+from .telemetry.record import safe_request_id
+from .telemetry.throttle import Throttle
+from .usage import MAX_USAGE_BODY_BYTES, SseUsageScanner, ask_for_usage, cost_usd, usage_from_json
 
 log = logging.getLogger(__name__)
 
 ProcessingMode = responses.ProcessingMode
-MAX_USAGE_BODY_BYTES = 8 * 1024 * 1024
-"""JSON responses larger than this are not read for usage (their body is not buffered)."""
+_TRACEBACKS = Throttle(60.0)
+"""Fail-safe routing logs one line per request; its traceback at most once a minute."""
 
 
 class RoutingProcessor(Processor):
@@ -77,17 +81,24 @@ class RoutingProcessor(Processor):
         values = responses.headers_to_dict(headers.headers)
         self._headers = values
         record = self._record
-        record.request_id = values.get(H.REQUEST_ID, "-")
-        record.endpoint = endpoint_for(values.get(H.METHOD, ""), values.get(H.PATH, ""))
+        record.request_id = safe_request_id(values.get(H.REQUEST_ID))
+        method, path = values.get(H.METHOD, ""), values.get(H.PATH, "")
+        record.endpoint = endpoint_for(method, path)
         if record.endpoint is None:
             self.exchange_complete = True
-            return responses.request_headers(mode_override=responses.pass_through_mode())
+            if passes_through(method, path):
+                return responses.request_headers(mode_override=responses.pass_through_mode())
+            # Envoy's routes refuse these already; an older Envoy config must not forward them either.
+            return self._refuse(method_not_allowed() if is_routed_path(path) else unknown_url(), False)
+        encoding = (values.get(H.CONTENT_ENCODING) or "identity").strip().lower()
+        if encoding != "identity":
+            return self._refuse(unsupported_encoding(encoding), False)
         if headers.end_of_stream:
             return self._refuse(bad_request("Request body is empty; expected a JSON object.", code="missing_body"), False)
         declared = values.get(H.CONTENT_LENGTH, "")
         if declared.isdigit() and int(declared) > self._router.max_body_bytes:
             return self._refuse(too_large(int(declared), self._router.max_body_bytes), False)
-        return responses.request_headers()
+        return responses.request_headers(mode_override=responses.routed_mode())
 
     async def on_request_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
         endpoint = self._record.endpoint
@@ -121,8 +132,10 @@ class RoutingProcessor(Processor):
         except RequestError as error:
             record.router_seconds = time.perf_counter() - started
             return self._refuse(error, stream)
-        except Exception:
-            log.exception("routing failed for request %s; sending it to the default model", record.request_id)
+        except Exception as exc:  # a router bug: the request still goes to the local default model
+            record.error = type(exc).__name__
+            log.error("routing failed for request %s (%s); sent to the default model", record.request_id,
+                      record.error, exc_info=_TRACEBACKS.allow())
             return self._fail_safe(request, started)
         self._set_outcome(outcome, started)
         log.debug(
@@ -173,7 +186,8 @@ class RoutingProcessor(Processor):
     # -- response ----------------------------------------------------------------------------
 
     async def on_response_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
-        if self._outcome is None:
+        if self._outcome is None:  # Envoy's own reply (its 413) before a decision: nothing more to do
+            self.exchange_complete = True
             return responses.response_headers()
         record = self._record
         now = time.perf_counter()

@@ -34,14 +34,20 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
         processor.on_stream_start({key: value for key, value in (context.invocation_metadata() or ())
                                    if isinstance(value, str)})
         error: BaseException | None = None
+        answering = False
+        """True while Envoy waits on the router: a reset then is the router's failure (too slow,
+        broken); a reset while the router waits on Envoy is the request's (client gone, a
+        malformed body Envoy refused itself)."""
         if self._metrics is not None:
             self._metrics.streams.inc()
             self._metrics.streams_active.inc()
         try:
             async for request in request_iterator:
+                answering = True
                 response = await processor.process(request)
                 if response is not None:
                     yield response
+                answering = False
             if not processor.exchange_complete:
                 # Envoy reset the stream (client gone, timeout): grpc.aio just ends the iterator
                 error = asyncio.CancelledError()
@@ -52,7 +58,10 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
             if self._metrics is not None:
                 self._metrics.streams_active.dec()
                 if error is not None and not processor.exchange_complete:
-                    self._metrics.stream_errors.labels(_status_name(error)).inc()
+                    if answering:
+                        self._metrics.stream_errors.labels(_status_name(error)).inc()
+                    else:
+                        self._metrics.streams_abandoned.inc()
             try:
                 processor.on_stream_end(error)
             except Exception:

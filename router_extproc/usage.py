@@ -20,6 +20,8 @@ _EVENT_END = (b"\n\n", b"\r\n\r\n")
 _NULL_USAGE = (b',"usage":null', b', "usage": null')
 """How OpenAI-compatible servers write the ``usage: null`` the router's option adds. Quotes
 inside JSON strings are escaped, so these bytes only ever match a key of the event object."""
+MAX_USAGE_BODY_BYTES = 8 * 1024 * 1024
+"""JSON responses larger than this are not read for usage (their body is not buffered)."""
 MAX_PENDING_BYTES = 1024 * 1024
 """An event this long without its blank line is not an OpenAI stream: stop looking."""
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import socket
+import threading
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -34,6 +36,44 @@ def http_request(url: str, method: str = "POST", body: bytes | dict | None = Non
         return Reply(reply.status, {k.lower(): v for k, v in reply.getheaders()}, reply.read())
     finally:
         conn.close()
+
+
+def upload_reading_early(port: int, path: str, body: bytes, chunked: bool = False, timeout: float = 30) -> Reply:
+    """POST ``body`` while already reading the answer: a gateway that refuses a large upload
+    answers before the body is sent and then closes (resetting a connection with unread
+    bytes), so a client that reads only after sending may lose the answer to the reset."""
+    framing = b"transfer-encoding: chunked\r\n" if chunked else b"content-length: %d\r\n" % len(body)
+    payload = b"%x\r\n" % len(body) + body + b"\r\n0\r\n\r\n" if chunked else body
+    head = b"POST " + path.encode() + b" HTTP/1.1\r\nhost: gw\r\ncontent-type: application/json\r\n" + framing + b"\r\n"
+    sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+
+    def send() -> None:
+        try:
+            sock.sendall(head + payload)
+        except OSError:
+            pass  # the gateway answered and closed: what the reader is there for
+
+    sender = threading.Thread(target=send)
+    sender.start()
+    try:
+        data = b""
+        while b"\r\n\r\n" not in data:
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            data += chunk
+        head_bytes, _, rest = data.partition(b"\r\n\r\n")
+        lines = head_bytes.decode("latin-1").split("\r\n")
+        headers = {k.strip().lower(): v.strip() for k, _, v in (line.partition(":") for line in lines[1:])}
+        while len(rest) < int(headers.get("content-length", 0)):
+            chunk = sock.recv(65536)
+            if not chunk:
+                break
+            rest += chunk
+        return Reply(int(lines[0].split()[1]), headers, rest)
+    finally:
+        sock.close()
+        sender.join(timeout)
 
 
 def chat(content: str = "hello", model: str = "auto", **extra: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 a
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from router_extproc.responses import ProcessingMode
 from router_extproc.router import Router, RouterState
+from router_extproc.routing_processor import RoutingProcessor
 from router_extproc.server import RouterServer, ServerSettings
 from router_extproc.telemetry import RouterMetrics, Telemetry
 from tests.helpers import chat, header_map, request_body_msg, request_headers_msg
@@ -109,9 +110,34 @@ async def test_a_stream_cut_mid_answer_is_cancelled_not_ok(served) -> None:
         await call.read()
     call.cancel()
     for _ in range(100):
+        if metrics.registry.get_sample_value("router_ext_proc_streams_abandoned_total"):
+            break
+        await asyncio.sleep(0.02)
+    # the router was waiting for the next chunk: the client went away, the router did not fail
+    assert metrics.registry.get_sample_value("router_ext_proc_streams_abandoned_total") == 1
+    assert metrics.registry.get_sample_value("router_ext_proc_stream_errors_total", {"code": "CANCELLED"}) is None
+    assert metrics.registry.get_sample_value(
+        "router_requests_total", {"decision": "chit-chat", "model": "small", "outcome": "cancelled"}) == 1
+
+
+async def test_a_stream_cut_while_the_router_answers_is_a_router_error(served, monkeypatch) -> None:
+    stub, metrics = served
+    started = asyncio.Event()
+
+    async def stuck(self, body):
+        started.set()
+        await asyncio.sleep(30)  # as if the router were slower than Envoy's message_timeout
+
+    monkeypatch.setattr(RoutingProcessor, "on_request_body", stuck)
+    call = stub.Process()
+    await call.write(request_headers_msg())
+    await call.read()
+    await call.write(request_body_msg(chat("hello")))
+    await asyncio.wait_for(started.wait(), 5)
+    call.cancel()
+    for _ in range(100):
         if metrics.registry.get_sample_value("router_ext_proc_stream_errors_total", {"code": "CANCELLED"}):
             break
         await asyncio.sleep(0.02)
     assert metrics.registry.get_sample_value("router_ext_proc_stream_errors_total", {"code": "CANCELLED"}) == 1
-    assert metrics.registry.get_sample_value(
-        "router_requests_total", {"decision": "chit-chat", "model": "small", "outcome": "cancelled"}) == 1
+    assert metrics.registry.get_sample_value("router_ext_proc_streams_abandoned_total") == 0

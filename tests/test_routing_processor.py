@@ -3,16 +3,20 @@ these messages in, these messages out."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import grpc
 import pytest
 
+from router_extproc import routing_processor
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from router_extproc.responses import ProcessingMode
 from router_extproc.router import Router, RouterState
 from router_extproc.server import RouterServer, ServerSettings
+from router_extproc.telemetry import RouterMetrics, Telemetry
+from router_extproc.telemetry.throttle import Throttle
 from tests.helpers import (
     chat,
     exchange,
@@ -42,6 +46,10 @@ async def test_auto_request_is_routed_with_body_rewrite(stub) -> None:
     )
     assert headers.WhichOneof("response") == "request_headers"
     assert not headers.request_headers.response.HasField("header_mutation")
+    # the body, then the response headers: asked for here, so a local reply Envoy sends before
+    # this answer (a malformed body) never waits on the router
+    assert headers.mode_override.request_body_mode == ProcessingMode.BUFFERED
+    assert headers.mode_override.response_header_mode == ProcessingMode.SEND
     common = body.request_body.response
     assert common.clear_route_cache is True
     mutated = set_headers(common.header_mutation)
@@ -76,12 +84,49 @@ async def test_get_is_answered_at_headers_and_switched_to_pass_through(stub) -> 
     assert reply.mode_override.response_header_mode == ProcessingMode.SKIP
 
 
-async def test_other_post_paths_pass_through_untouched(stub) -> None:
-    headers, body = await exchange(
-        stub, request_headers_msg("POST", "/v1/embeddings"), request_body_msg({"model": "x", "input": "y"})
-    )
-    assert headers.mode_override.request_body_mode == ProcessingMode.NONE
-    assert body.request_body.response == pb.CommonResponse()
+@pytest.mark.parametrize(
+    ("method", "path", "status", "code"),
+    [("POST", "/v1/embeddings", 404, "unknown_url"), ("GET", "/v1/chat/completions", 405, "method_not_allowed"),
+     ("POST", "/v1/chat%2Fcompletions", 404, "unknown_url")],
+)
+async def test_paths_it_does_not_serve_are_refused(stub, method: str, path: str, status: int, code: str) -> None:
+    """Envoy's routes refuse these before the router; an older Envoy config must not let them through."""
+    (reply,) = await exchange(stub, request_headers_msg(method, path))
+    assert reply.immediate_response.status.code == status
+    assert json.loads(reply.immediate_response.body)["error"]["code"] == code
+
+
+async def test_aliases_are_routed(stub) -> None:
+    for path in ("/chat/completions", "/v1/chat/completions/", "/v1/chat/completions?api-version=1"):
+        _, body = await exchange(stub, request_headers_msg(path=path), request_body_msg(chat("hello")))
+        assert set_headers(body.request_body.response.header_mutation)["x-selected-model"] == "small"
+
+
+async def test_a_compressed_body_is_refused_not_forwarded_mislabelled(stub) -> None:
+    (reply,) = await exchange(stub, request_headers_msg(**{"content-encoding": "gzip"}))
+    assert reply.immediate_response.status.code == 415
+    assert json.loads(reply.immediate_response.body)["error"]["code"] == "unsupported_content_encoding"
+
+
+async def test_a_router_bug_fails_safe_with_one_line_per_request(default_router, monkeypatch, caplog) -> None:
+    metrics = RouterMetrics()
+    server = RouterServer(ServerSettings(port=0, grace_seconds=1), RouterState(default_router), Telemetry(metrics))
+    await server.start()
+    monkeypatch.setattr(Router, "route", lambda self, request, headers=None: 1 / 0)
+    monkeypatch.setattr(routing_processor, "_TRACEBACKS", Throttle(3600))
+    try:
+        async with grpc.aio.insecure_channel(f"127.0.0.1:{server.bound_port}") as channel:
+            stub = pb_grpc.ExternalProcessorStub(channel)
+            for _ in range(3):
+                _, body = await exchange(stub, request_headers_msg(), request_body_msg(chat("hello")))
+                assert set_headers(body.request_body.response.header_mutation)["x-selected-model"] == "small"
+        await asyncio.sleep(0.05)
+    finally:
+        await server.stop()
+    lines = [r for r in caplog.records if "routing failed" in r.getMessage()]
+    assert len(lines) == 3 and all("ZeroDivisionError" in r.getMessage() for r in lines)
+    assert [bool(r.exc_info) for r in lines] == [True, False, False]  # one traceback, then lines only
+    assert metrics.registry.get_sample_value("router_fail_safe_total", {"error": "ZeroDivisionError"}) == 3
 
 
 @pytest.mark.parametrize(

@@ -1,10 +1,14 @@
 """A small OpenAI-compatible backend that says who served and what it received.
 
-Stands in for the LLM servers (the one thing that cannot run here). Answers
-``/v1/chat/completions`` and ``/v1/completions`` as JSON or, with ``stream: true``, as
-Server-Sent Events ending in ``[DONE]`` (with OpenAI's usage-only last chunk and
-``"usage": null`` on the others when ``stream_options.include_usage`` asks for it); ``GET /v1/models`` and
-anything else get a small JSON answer. Nagle is off (else +40 ms per response).
+Stands in for the LLM servers (the one thing that cannot run here), and behaves like the real
+ones where it matters to the gateway: it routes on the percent-decoded path as uvicorn and
+Starlette do (vLLM's server), so ``/v1/chat%2Fcompletions`` reaches its chat handler; with
+``served_models`` it answers 404 ``model_not_found`` to any other model id, as vLLM and Ollama
+do. Answers ``POST /v1/chat/completions`` and ``/v1/completions`` as JSON or, with
+``stream: true``, as Server-Sent Events ending in ``[DONE]`` (with OpenAI's usage-only last
+chunk and ``"usage": null`` on the others when ``stream_options.include_usage`` asks for it),
+and ``GET /v1/models``; other paths get a 404. Every request is recorded, answered or not.
+Nagle is off (else +40 ms per response).
 """
 
 from __future__ import annotations
@@ -14,8 +18,13 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import unquote, urlsplit
+
+ROUTES = {("POST", "/v1/chat/completions"): "chat", ("POST", "/v1/completions"): "completions",
+          ("GET", "/v1/models"): "models"}
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -38,32 +47,60 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
+    def _route(self) -> str | None:
+        """The handler a uvicorn/Starlette server would pick: the percent-decoded path."""
+        return ROUTES.get((self.command, unquote(urlsplit(self.path).path)))
+
+    def _error(self, status: int, message: str, code: str) -> None:
+        self._send_json(status, {"error": {"message": message, "type": "invalid_request_error", "param": None,
+                                           "code": code}})
+
     def do_GET(self) -> None:  # noqa: N802
-        self._send_json(200, {"object": "list", "backend": self.server.name, "path": self.path, "data": []})
+        route = self._route()
+        self.server.record({"backend": self.server.name, "method": "GET", "path": self.path, "route": route,
+                            "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if route is None:
+            self._error(404, "Not Found", "not_found")
+            return
+        ids = sorted(self.server.served_models or ())
+        self._send_json(200, {"object": "list", "backend": self.server.name, "path": self.path,
+                              "data": [{"id": i, "object": "model"} for i in ids]})
 
     def do_POST(self) -> None:  # noqa: N802
         length = int(self.headers.get("content-length") or 0)
         raw = self.rfile.read(length) if length else b""
+        route = self._route()
         try:
             body = json.loads(raw or b"{}")
         except ValueError:
-            self._send_json(400, {"error": {"message": "backend got invalid JSON", "type": "invalid_request_error"}})
-            return
+            body = None
         received = {
             "backend": self.server.name,
-            "model": body.get("model"),
+            "method": "POST",
+            "model": body.get("model") if isinstance(body, dict) else None,
             "bytes": len(raw),
             "selected_model_header": self.headers.get("x-selected-model"),
             "path": self.path,
+            "route": route,
         }
         self.server.record(received | {"body": body, "headers": {k.lower(): v for k, v in self.headers.items()}})
+        if route is None:
+            self._error(404, "Not Found", "not_found")
+            return
+        if not isinstance(body, dict):
+            self._error(400, "backend got invalid JSON", "invalid_json")
+            return
+        served = self.server.served_models
+        if served is not None and body.get("model") not in served:
+            self._error(404, f"The model `{body.get('model')}` does not exist.", "model_not_found")
+            return
         text = f"[{self.server.name}] served model={body.get('model')}"
         usage = {"prompt_tokens": max(1, len(raw) // 4), "completion_tokens": 7, "total_tokens": max(1, len(raw) // 4) + 7}
         if body.get("stream") is True:
             self._stream(body, text, usage, received)
         else:
             choice: dict[str, Any]
-            if self.path.startswith("/v1/completions"):
+            if route == "completions":
                 choice = {"index": 0, "text": text, "finish_reason": "stop"}
                 obj = "text_completion"
             else:
@@ -109,14 +146,19 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class BackendServer(ThreadingHTTPServer):
-    """One demo model server; ``requests`` keeps what it received (for tests)."""
+    """One demo model server; ``requests`` keeps what it received (for tests), ``seen`` counts
+    everything it was sent. ``served_models``: the model ids it answers (None: any)."""
 
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, name: str, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(self, name: str, host: str = "127.0.0.1", port: int = 0,
+                 served_models: Iterable[str] | None = None, keep: int = 100) -> None:
         super().__init__((host, port), _Handler)
         self.name = name
+        self.served_models = frozenset(served_models) if served_models is not None else None
+        self.keep = keep
+        self.seen = 0
         self.requests: list[dict[str, Any]] = []
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -127,8 +169,9 @@ class BackendServer(ThreadingHTTPServer):
 
     def record(self, item: dict[str, Any]) -> None:
         with self._lock:
+            self.seen += 1
             self.requests.append(item)
-            del self.requests[:-100]
+            del self.requests[:-self.keep]
 
     def start(self) -> BackendServer:
         self._thread = threading.Thread(target=self.serve_forever, name=f"backend-{self.name}", daemon=True)

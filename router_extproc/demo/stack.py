@@ -181,8 +181,15 @@ def running_stack(
     router_args: tuple[str, ...] = (),
     router_env: Mapping[str, str] | None = None,
     unix_socket: bool = False,
+    fail_open_alias: bool = True,
+    backend_keep: int = 100,
 ) -> Iterator[Stack]:
-    """Backends (one per policy model), the router and Envoy; everything stopped on exit."""
+    """Backends (one per policy model), the router and Envoy; everything stopped on exit.
+
+    Each backend answers only the model ids its real server would serve
+    (``Policy.served_ids``); ``fail_open_alias=False`` leaves the auto names off the default
+    model's server, as a backend configured without the alias would be. ``backend_keep``:
+    how many requests each backend remembers."""
     policy = load_policy(policy_path)
     with tempfile.TemporaryDirectory(prefix="router-extproc-") as tmp:
         workdir = pathlib.Path(tmp)
@@ -192,7 +199,8 @@ def running_stack(
         envoy: EnvoyProcess | None = None
         try:
             for name in policy.models:
-                backends[name] = BackendServer(name).start()
+                served = policy.served_ids(name) if fail_open_alias else {policy.models[name].provider_model_id}
+                backends[name] = BackendServer(name, served_models=served, keep=backend_keep).start()
             router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
                                    decision_log=logs / "decisions.jsonl", env=router_env,
                                    unix_socket=workdir / "extproc.sock" if unix_socket else None)

@@ -343,6 +343,9 @@ class Limits(StrictModel):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Larger bodies get a 413.")
 
 
+REMOVABLE = ("decision", "signal", "model", "privacy_header")
+
+
 class Policy(StrictModel):
     version: Literal[1] = 1
     name: str = Field(min_length=1)
@@ -357,6 +360,12 @@ class Policy(StrictModel):
     fallback_models: list[str] = Field(
         default=[], description="Models to try, in order, when the chosen one cannot serve a request (a capability "
         "or the context window it lacks), after the decision's own other candidates.")
+    allow_removal: list[str] = Field(
+        default=[],
+        description="Hot reload only: what this file deliberately drops from the policy in force, as "
+        "'decision:NAME', 'signal:REF', 'model:NAME' or 'privacy_header:NAME'. A reload that drops anything "
+        "not listed is refused, so a file cut short by a partial write cannot silently remove a gate.",
+    )
 
     @field_validator("models")
     @classmethod
@@ -365,6 +374,24 @@ class Policy(StrictModel):
             if not re.match(MODEL_NAME, name):
                 raise ValueError(f"model name {name!r} must match {MODEL_NAME}")
         return models
+
+    @field_validator("allow_removal")
+    @classmethod
+    def _removal_refs(cls, refs: list[str]) -> list[str]:
+        for ref in refs:
+            kind, _, name = ref.partition(":")
+            if kind not in REMOVABLE or not name:
+                raise ValueError(f"allow_removal entry {ref!r} must be one of {', '.join(k + ':NAME' for k in REMOVABLE)}")
+        return refs
+
+    def removable_items(self) -> set[str]:
+        """What a hot reload may drop only when the new file says so in ``allow_removal``."""
+        return (
+            {f"decision:{d.name}" for d in self.decisions}
+            | {f"signal:{ref}" for ref in self.signals.names()}
+            | {f"model:{name}" for name in self.models}
+            | {f"privacy_header:{name}" for name in self.privacy.private_headers}
+        )
 
     @model_validator(mode="after")
     def _references(self) -> Policy:
@@ -414,6 +441,15 @@ class Policy(StrictModel):
     @property
     def privacy_fallback(self) -> str:
         return self.privacy.fallback_model or self.default_model
+
+    def served_ids(self, name: str) -> frozenset[str]:
+        """The model ids model ``name``'s server must answer to: its provider id, and for the
+        default model the auto names too, because a request that bypasses a dead router (fail
+        open) reaches it with the body unchanged, ``"model": "auto"`` included."""
+        ids = {self.models[name].provider_model_id}
+        if name == self.default_model:
+            ids |= set(self.auto_model_names)
+        return frozenset(ids)
 
     def model_for_id(self, requested: str) -> str | None:
         """The policy's model name for a client's ``model`` (a name or a provider id)."""

@@ -11,6 +11,12 @@ good one stays in force (``RouterState.status`` counts both).
 A policy is also invalid *for this deployment* when it names a model Envoy has no route for
 (Envoy's routes were rendered from the policy at start) or changes the default model
 (Envoy's fail-open route): those changes need a re-rendered Envoy config and a rollout.
+
+And a reload may not drop a decision, a signal, a model or a private header unless the new
+file lists it in ``allow_removal``: a file cut short (a partial write, a bad copy) still parses,
+and without this guard its missing tail (the gates are often last) would silently go. The
+real protection is an atomic write (a ConfigMap's ``..data`` swap, or write-then-rename); this
+guard catches the write that was not.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ import pathlib
 from ..router import Router, RouterState
 from ..signals import SharedModels
 from .loader import PolicyError, parse_policy
+from .models import Policy
 
 log = logging.getLogger(__name__)
 
@@ -87,8 +94,10 @@ class PolicyWatcher:
             policy = parse_policy(text, str(self.path))
             version = policy_version(text)
             if version == self.state.current().version:
+                self.state.keep()  # the file in force is back on disk: nothing is failing any more
                 return True
             self._check_routable(policy)
+            self._check_removals(policy)
             router = Router(policy, version=version, models=self.models)
         except (OSError, UnicodeDecodeError, PolicyError, ValueError) as exc:
             message = str(exc).replace("\n", " | ")
@@ -99,7 +108,14 @@ class PolicyWatcher:
         log.info("policy reloaded: %s version %s", policy.name, version)
         return True
 
-    def _check_routable(self, policy) -> None:
+    def _check_removals(self, policy: Policy) -> None:
+        dropped = self.state.current().policy.removable_items() - policy.removable_items()
+        unlisted = sorted(dropped - set(policy.allow_removal))
+        if unlisted:
+            raise ValueError(f"the new file drops {unlisted} without listing them in allow_removal "
+                             "(a partial write?); list them there to remove them on purpose")
+
+    def _check_routable(self, policy: Policy) -> None:
         unknown = sorted(set(policy.models) - self.routable)
         if unknown:
             raise ValueError(f"models {unknown} have no Envoy route: render the Envoy config "

@@ -95,6 +95,8 @@ def entry(record: RequestRecord) -> dict[str, Any]:
     }
     if record.shadowed:
         line["shadow"] = list(record.shadowed)
+    if record.error:
+        line["error"] = record.error
     if record.prompt_hash:
         line["prompt_hash"] = record.prompt_hash
     if record.trace_id:

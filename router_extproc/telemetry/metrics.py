@@ -39,6 +39,10 @@ class RouterMetrics:
             "router_requests", "LLM requests by decision, chosen model and outcome.",
             ["decision", "model", "outcome"], registry=r,
         )
+        self.fail_safe = Counter(
+            "router_fail_safe", "Requests the router failed on (a bug) and sent to the default model, by exception "
+            "class.", ["error"], registry=r,
+        )
         self.blocks = Counter("router_blocks", "Requests refused by a policy decision, by reason.", ["reason"], registry=r)
         self.refusals = Counter(
             "router_refusals", "Requests refused as invalid (400/404/413), by error code.", ["code"], registry=r
@@ -79,8 +83,14 @@ class RouterMetrics:
         self.streams = Counter("router_ext_proc_streams", "ext_proc streams (one per HTTP request).", registry=r)
         self.streams_active = Gauge("router_ext_proc_streams_active", "ext_proc streams open now.", registry=r)
         self.stream_errors = Counter(
-            "router_ext_proc_stream_errors", "ext_proc streams that ended in an error, by gRPC status.", ["code"],
-            registry=r,
+            "router_ext_proc_stream_errors",
+            "ext_proc streams that broke while Envoy waited on the router (timeout, failure), by gRPC status.",
+            ["code"], registry=r,
+        )
+        self.streams_abandoned = Counter(
+            "router_ext_proc_streams_abandoned",
+            "ext_proc streams Envoy ended while the router waited for the request (client gone, or a request "
+            "Envoy refused itself): not router errors.", registry=r,
         )
         if state is not None:
             r.register(PolicyCollector(state))
@@ -92,6 +102,8 @@ class RouterMetrics:
             return
         model = record.model or UNKNOWN
         self.requests.labels(record.decision or UNKNOWN, model, outcome).inc()
+        if record.error is not None:
+            self.fail_safe.labels(record.error).inc()
         if record.blocked_reason is not None:
             self.blocks.labels(record.blocked_reason).inc()
         if record.refused_code is not None:

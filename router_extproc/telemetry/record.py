@@ -6,11 +6,12 @@ It holds no prompt text: only names from the policy, numbers and fixed vocabular
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..openai_request import Endpoint
+from ..paths import Endpoint
 from ..signals.base import SignalResult
 from ..usage import Usage
 
@@ -20,6 +21,17 @@ policy decision refused it; ``refused``: bad input (400/404/413); ``fail_safe``:
 failed and sent it to the default model; ``no_response``: the stream ended before response
 headers (client gone, upstream unreachable); ``cancelled``: the stream broke off during
 the response body (client gone mid-answer); ``passthrough``: not an LLM endpoint."""
+
+
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._:-]{1,128}")
+
+
+def safe_request_id(value: str | None) -> str:
+    """The request id as logs may carry it: Envoy's UUID, or a client's id of at most 128
+    plain characters; anything else (oversized, odd characters, text) becomes ``invalid``."""
+    if not value:
+        return "-"
+    return value if _REQUEST_ID.fullmatch(value) else "invalid"
 
 
 @dataclass
@@ -44,6 +56,8 @@ class RequestRecord:
     blocked_reason: str | None = None
     refused_code: str | None = None
     failed_safe: bool = False
+    error: str | None = None
+    """Exception class when the router failed and sent the request to the default model."""
     router_seconds: float | None = None
     """Body phase: parse, signals, decision, actions (what the router adds before upstream)."""
     routed_at: float | None = None

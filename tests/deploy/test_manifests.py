@@ -91,6 +91,17 @@ def test_router_is_a_native_sidecar_with_grpc_probes_on_its_health_port() -> Non
     assert router["resources"]["requests"]["memory"] == "256Mi"  # bench/memory.py: 182 MiB after load
 
 
+def test_envoy_memory_limit_leaves_room_above_its_heap_budget() -> None:
+    """RSS is the heap in use plus ~57 MiB of binary and runtime (docs/reliability.md); the
+    overload manager sheds load as the heap nears its budget, so the limit must sit above both."""
+    resources = container("envoy")["resources"]
+    limit_mib = int(resources["limits"]["memory"].removesuffix("Mi"))
+    budget_mib = yaml.safe_load((BASE / "envoy.yaml").read_text())["overload_manager"][
+        "resource_monitors"][0]["typed_config"]["max_heap_size_bytes"] / 2**20
+    assert limit_mib - budget_mib >= 96
+    assert int(resources["requests"]["memory"].removesuffix("Mi")) < limit_mib
+
+
 def test_envoy_reaches_the_router_over_the_shared_socket() -> None:
     envoy = container("envoy")
     router_args = build_parser().parse_args(container("router")["args"])

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import http.client
 import json
 
 import pytest
 
 from router_extproc.demo.stack import running_stack
-from tests.helpers import chat, http_request
+from router_extproc.envoy_config import buffer_limit_for
+from tests.helpers import chat, http_request, upload_reading_early
 
 pytestmark = pytest.mark.e2e
 
@@ -117,27 +117,18 @@ def test_bad_input_for_streaming_client_is_sse(stack) -> None:
 def test_too_large_body_is_413_from_router(stack) -> None:
     limit = stack.policy.limits.max_body_bytes
     body = json.dumps(chat("a" * (limit + 10))).encode()
-    reply = http_request(stack.url + CHAT, body=body)
+    reply = upload_reading_early(stack.listener_port, CHAT, body)
     assert reply.status == 413
     assert reply.json()["error"]["code"] == "request_too_large"
     assert str(limit) in reply.json()["error"]["message"]
 
 
 def test_chunked_body_beyond_envoy_buffer_is_openai_shaped_413(stack) -> None:
-    chunk = b"x" * (1024 * 1024)
-    conn = http.client.HTTPConnection("127.0.0.1", stack.listener_port, timeout=30)
-    try:
-        conn.request("POST", CHAT, body=iter([chunk] * 20), headers={"content-type": "application/json"},
-                     encode_chunked=True)
-        reply = conn.getresponse()
-        status, content_type, payload = reply.status, reply.getheader("content-type"), reply.read()
-    except (BrokenPipeError, ConnectionResetError):
-        pytest.skip("Envoy closed the connection before the reply could be read")
-    finally:
-        conn.close()
-    assert status == 413
-    assert content_type == "application/json"
-    assert json.loads(payload)["error"]["code"] == "request_too_large"
+    body = b"x" * (buffer_limit_for(stack.policy) + 1024 * 1024)  # past Envoy's buffer
+    reply = upload_reading_early(stack.listener_port, CHAT, body, chunked=True)
+    assert reply.status == 413
+    assert reply.headers["content-type"] == "application/json"
+    assert reply.json()["error"]["code"] == "request_too_large"
 
 
 def test_two_mib_body_is_routed_intact(stack) -> None:
@@ -168,11 +159,24 @@ def test_streaming_response_passes_through_intact(stack) -> None:
 
 def test_router_down_fails_open_to_the_local_default_route(default_policy_path, tmp_path) -> None:
     with running_stack(default_policy_path, start_router=False, log_dir=tmp_path) as down:
-        reply = http_request(down.url + CHAT, body=chat("python code please", model="frontier"))
-        assert reply.status == 200
-        assert reply.headers["x-backend"] == "small"  # the policy's local default, never 'frontier'
         assert down.policy.models["small"].privacy == "local"
-        assert "x-router-decision" not in reply.headers
+        # the default model's server also answers to the auto name, so an unrouted request works
+        reply = http_request(down.url + CHAT, body=chat("python code please"))
+        assert (reply.status, reply.headers["x-backend"]) == (200, "small")
+        assert reply.json()["received"]["model"] == "auto" and "x-router-decision" not in reply.headers
+        # an explicit other model still lands on the local default, never 'frontier'; its server
+        # does not serve that name and says so
+        reply = http_request(down.url + CHAT, body=chat("python code please", model="frontier"))
+        assert (reply.status, reply.headers["x-backend"]) == (404, "small")
+        assert reply.json()["error"]["code"] == "model_not_found"
+        assert down.backends["frontier"].seen == 0
+
+
+def test_fail_open_needs_the_auto_alias_on_the_default_model(default_policy_path, tmp_path) -> None:
+    with running_stack(default_policy_path, start_router=False, log_dir=tmp_path, fail_open_alias=False) as down:
+        reply = http_request(down.url + CHAT, body=chat("hello"))
+        assert (reply.status, reply.headers["x-backend"]) == (404, "small")
+        assert reply.json()["error"]["code"] == "model_not_found"
 
 
 def test_router_down_fail_closed_is_openai_shaped_500(default_policy_path, tmp_path) -> None:

@@ -3,7 +3,9 @@ from __future__ import annotations
 import asyncio
 import pathlib
 
-from router_extproc.policy import load_policy
+import pytest
+
+from router_extproc.policy import PolicyError, load_policy, parse_policy
 from router_extproc.policy.watcher import PolicyWatcher, policy_version
 from router_extproc.router import Router, RouterState
 from router_extproc.signals import default_models
@@ -66,3 +68,44 @@ def test_a_model_envoy_cannot_route_to_is_rejected(tmp_path) -> None:
     path.write_text(text.replace("default_model: small", "default_model: large", 1))
     assert watcher.reload() is False
     assert "default_model changed" in watcher.state.status.last_error
+
+
+def test_writing_back_the_file_in_force_clears_the_failure(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    good = path.read_text()
+    path.write_text("name: broken\n")
+    assert watcher.reload() is False and watcher.state.status.last_error
+    path.write_text(good)  # same content, same version: nothing to rebuild, but nothing failing either
+    assert watcher.reload() is True
+    assert watcher.state.status.last_error is None
+
+
+def test_a_file_cut_short_cannot_drop_the_gates(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    before = watcher.state.current()
+    text = path.read_text()
+    truncated = text[: text.index("\ndecisions:")] + "\n"  # still a valid policy: no decisions at all
+    path.write_text(truncated)
+    assert watcher.reload() is False
+    assert watcher.state.current() is before
+    error = watcher.state.status.last_error
+    assert "decision:jailbreak" in error and "allow_removal" in error
+
+
+def test_listed_removals_are_applied(tmp_path) -> None:
+    watcher, path = _watcher(tmp_path)
+    text = path.read_text()
+    start = text.index("  - name: chit-chat")
+    end = text.index("  - name: long-context")
+    without = text[:start] + text[end:]
+    path.write_text(without)
+    assert watcher.reload() is False
+    assert "decision:chit-chat" in watcher.state.status.last_error
+    path.write_text(without + "allow_removal: ['decision:chit-chat']\n")
+    assert watcher.reload() is True
+    assert [d.name for d in watcher.state.current().policy.decisions if d.name == "chit-chat"] == []
+
+
+def test_allow_removal_entries_are_validated() -> None:
+    with pytest.raises(PolicyError, match="allow_removal"):
+        parse_policy(DEFAULT_POLICY.read_text() + "allow_removal: [jailbreak]\n")
