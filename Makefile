@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install run test test-fast reliability proto envoy-config deploy-config bench train clean
+.PHONY: install lint run test test-fast reliability proto envoy-config deploy-config bench train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -18,8 +18,12 @@ install: $(VENV)/.installed
 run: install  ## Envoy + router + demo backends on loopback, with example requests
 	$(PY) -m router_extproc demo
 
-test: install  ## the whole test suite, end-to-end tests with the real Envoy included
-	$(PY) -m pytest -q
+test: install lint  ## lint, types, then the whole test suite (end-to-end tests with the real Envoy included) over a coverage floor
+	$(PY) -m pytest -q --cov --cov-report=term:skip-covered
+
+lint: install  ## ruff (lint + import order) and mypy on router_extproc/ (generated pb/ excluded)
+	$(PY) -m ruff check router_extproc tests bench
+	$(PY) -m mypy
 
 test-fast: install  ## everything but the end-to-end tests
 	$(PY) -m pytest -q -m "not e2e"

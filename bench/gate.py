@@ -23,9 +23,9 @@ import time
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from router_extproc.openai_request import parse_body  # noqa: E402
-from router_extproc.policy.models import Signals  # noqa: E402
-from router_extproc.signals import default_models  # noqa: E402
+from router_extproc.endpoints import parse_body  # noqa: E402
+from router_extproc.policy.spec import Signals  # noqa: E402
+from router_extproc.signals import default_artifacts  # noqa: E402
 from router_extproc.signals.engine import SignalEngine  # noqa: E402
 from router_extproc.signals.jailbreak.second_stage import VerdictCache  # noqa: E402
 from router_extproc.training import data  # noqa: E402
@@ -43,7 +43,7 @@ def main() -> int:
     parser.add_argument("--data", default=str(data.DEFAULT_DATA_DIR))
     parser.add_argument("--per-bucket", type=int, default=300)
     args = parser.parse_args()
-    models = default_models()
+    models = default_artifacts()
     engine = SignalEngine(Signals.model_validate({"jailbreak": {}}), models)
     gate = engine.signals[0]
     second = models.jailbreak_second_stage
@@ -63,7 +63,7 @@ def main() -> int:
     buckets["s-labs val attacks"] = [t for t, y in data.slabs(pathlib.Path(args.data), "dev") if y == 1][: args.per_bucket]
 
     for text in buckets["~64"][:20]:  # warm up: lazy loads, onnxruntime's first runs
-        gate.evaluate(engine.view(parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)))
+        gate.evaluate(engine.view(parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]})))
     print(f"jailbreak gate, threshold {gate.threshold:.4f}, band_low {gate.band_low:.3f}, one thread, cold cache\n")
     print("| messages | n | p50 ms | p99 ms | mean ms | reach 2nd stage | 2nd stage p50 ms | refused |")
     print("|---|---|---|---|---|---|---|---|")
@@ -73,8 +73,8 @@ def main() -> int:
             continue
         times, stage2_times, reached, refused = [], [], 0, 0
         for text in texts:
-            second._cache = VerdictCache()  # noqa: SLF001 - cold: every second-stage run is paid
-            request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)
+            second._cache = VerdictCache()
+            request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]})
             started = time.perf_counter()
             result = gate.evaluate(engine.view(request))
             elapsed = (time.perf_counter() - started) * 1000
@@ -94,8 +94,8 @@ def main() -> int:
     paste = " ".join(buckets["~1024"])
     for size in (32_768, 131_072):
         text = (paste * (size // max(1, len(paste)) + 1))[:size]
-        second._cache = VerdictCache()  # noqa: SLF001
-        request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]}, 0)
+        second._cache = VerdictCache()
+        request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]})
         started = time.perf_counter()
         gate.evaluate(engine.view(request))
         print(f"| real chat text | {size} | {(time.perf_counter() - started) * 1000:.1f} |")

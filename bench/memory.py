@@ -16,9 +16,9 @@ import sys
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from common import run_load  # noqa: E402
+from common import run_load
 
-from router_extproc.demo.stack import running_stack  # noqa: E402
+from router_extproc.demo.stack import running_stack
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 

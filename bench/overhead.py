@@ -22,14 +22,13 @@ import tempfile
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 
-from common import Summary, print_table, run_load  # noqa: E402
+import yaml
+from common import Summary, print_table, run_load
 
-from router_extproc.demo.backend import BackendServer  # noqa: E402
-from router_extproc.demo.stack import EnvoyProcess, RouterProcess, free_port  # noqa: E402
-from router_extproc.envoy_config import EnvoyOptions, EnvoyPorts, render_bootstrap  # noqa: E402
-from router_extproc.policy import load_policy  # noqa: E402
-
-import yaml  # noqa: E402
+from router_extproc.demo.backend import BackendServer
+from router_extproc.demo.stack import EnvoyProcess, RouterProcess, free_port
+from router_extproc.envoy_config.bootstrap import EnvoyOptions, EnvoyPorts, render_bootstrap
+from router_extproc.policy import load_policy
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 BODY = json.dumps({"model": "auto", "messages": [

@@ -121,13 +121,13 @@ PROSE = (
 
 
 def latency_table(iterations: int) -> dict:
-    from router_extproc.openai_request import parse_request
-    from router_extproc.policy.models import PiiSignalSpec
-    from router_extproc.signals import default_models
+    from router_extproc.endpoints import parse_request
+    from router_extproc.policy.spec import PiiSignalSpec
+    from router_extproc.signals import default_artifacts
     from router_extproc.signals.pii import PiiScanner
     from router_extproc.signals.view import RequestView
 
-    models = default_models()
+    models = default_artifacts()
     tokenizer = models.featurizer.tokenizer
     scanner = PiiScanner(PiiSignalSpec().types)
     detector = PiiDetector()
@@ -135,7 +135,7 @@ def latency_table(iterations: int) -> dict:
     print(f"\n{'tokens':>6} {'chars':>6} {'signal p50 ms':>14} {'signal p99 ms':>14} {'find p50 ms':>12} {'find p99 ms':>12}")
     for tokens in (16, 64, 256, 1024):
         ids = tokenizer.ids(PROSE * (tokens // 60 + 2))[:tokens]
-        text = tokenizer._tokenizer.decode(ids.tolist())  # noqa: SLF001 - the tokenizer the signals use
+        text = tokenizer._tokenizer.decode(ids.tolist())
         raw = json.dumps({"model": "auto", "messages": [{"role": "user", "content": text}]}).encode()
         signal_ms, find_ms = [], []
         for _ in range(iterations):

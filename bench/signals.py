@@ -11,6 +11,7 @@ Route latency through Envoy is ``bench/overhead.py`` with the same policy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import pathlib
 import statistics
@@ -23,10 +24,10 @@ REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from router_extproc.classify import all_signals_policy  # noqa: E402
+from router_extproc.endpoints import parse_request  # noqa: E402
 from router_extproc.errors import RequestError  # noqa: E402
-from router_extproc.openai_request import parse_request  # noqa: E402
 from router_extproc.policy import load_policy  # noqa: E402
-from router_extproc.router import Router  # noqa: E402
+from router_extproc.routing.router import Router  # noqa: E402
 
 TEXT = (
     "I am planning a small vegetable garden in my backyard and want to know which plants grow well together. "
@@ -37,9 +38,9 @@ TEXT = (
 
 
 def prompt_of(router: Router, tokens: int) -> str:
-    tokenizer = router.signals._models.featurizer.tokenizer  # noqa: SLF001 - the same tokenizer the signals use
+    tokenizer = router.signals.tokenizer  # the same tokenizer the signals use
     ids = tokenizer.ids(TEXT * (tokens // 40 + 2))[:tokens]
-    return tokenizer._tokenizer.decode(ids.tolist())  # noqa: SLF001
+    return tokenizer._tokenizer.decode(ids.tolist())
 
 
 def body(prompt: str) -> bytes:
@@ -48,10 +49,8 @@ def body(prompt: str) -> bytes:
 
 def route_once(router: Router, raw: bytes) -> float:
     started = time.perf_counter()
-    try:
+    with contextlib.suppress(RequestError):
         router.route(parse_request("chat", raw))
-    except RequestError:
-        pass
     return (time.perf_counter() - started) * 1000
 
 
@@ -106,7 +105,7 @@ def main() -> int:
     from router_extproc.encoder.onnx_encoder import MiniLMEncoder
 
     encoder = MiniLMEncoder(threads=2)
-    ids = router.signals._models.featurizer.tokenizer.ids(prompt_of(router, 64))  # noqa: SLF001
+    ids = router.signals.tokenizer.ids(prompt_of(router, 64))
     batcher = MicroBatcher(encoder.embed_ids, max_batch=16)
     m = max(64, args.iterations // 2)
     print("\n| MiniLM int8 encoder, 64 tokens, 16 concurrent callers | requests | req/s | mean batch |")

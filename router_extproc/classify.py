@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import time
 
-from .openai_request import parse_request
-from .policy import Policy, load_policy
-from .policy.models import BUILTIN_SIGNALS
-from .router import Router
+from router_extproc.endpoints import parse_request
+from router_extproc.policy import Policy, load_policy
+from router_extproc.policy.spec import SINGLE_SIGNALS
+from router_extproc.routing.router import Router
 
 
 def all_signals_policy(base: Policy) -> Policy:
     """The given policy with every built-in signal switched on (for inspection)."""
     signals = base.signals.model_dump(by_alias=True)
-    for builtin in BUILTIN_SIGNALS:
+    for builtin in SINGLE_SIGNALS:
         if signals.get(builtin) is None:
             signals[builtin] = {}
     return Policy.model_validate(base.model_dump(by_alias=True) | {"signals": signals})
@@ -28,7 +28,7 @@ def classify(prompt: str, policy_path: str, as_json: bool = False) -> int:
     started = time.perf_counter()
     results = router.compute_signals(request)
     total = (time.perf_counter() - started) * 1000
-    from .errors import RequestError
+    from router_extproc.errors import RequestError
 
     try:
         choice = router.route(request).choice

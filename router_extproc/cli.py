@@ -22,14 +22,15 @@ def _configure_logging(level: str) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
-    from .policy import PolicyError, parse_policy
-    from .policy.watcher import PolicyWatcher, policy_version
-    from .router import Router, RouterState
-    from .server import ServerSettings, serve
-    from .signals import default_models
-    from .telemetry import DecisionLog, RouterMetrics, Telemetry
-    from .telemetry.decision_log import KEY_ENV
-    from .telemetry.tracing import tracing_from_env
+    from router_extproc.policy import PolicyError, parse_policy
+    from router_extproc.routing.router import Router
+    from router_extproc.server.lifecycle import ServerSettings, serve
+    from router_extproc.server.state import RouterState
+    from router_extproc.server.watcher import PolicyWatcher, policy_version
+    from router_extproc.signals import default_artifacts
+    from router_extproc.telemetry import DecisionLog, RouterMetrics, Telemetry
+    from router_extproc.telemetry.decision_log import KEY_ENV
+    from router_extproc.telemetry.tracing import tracing_from_env
 
     path = pathlib.Path(args.policy)
     if path.is_dir():
@@ -41,11 +42,11 @@ def _cmd_serve(args: argparse.Namespace) -> int:
     except (OSError, PolicyError, ValueError) as exc:
         print(exc, file=sys.stderr)
         return 2
-    models = default_models()
+    models = default_artifacts()
 
     def load_state() -> RouterState:
         """The slow part (tokenizer, static table, heads, encoder): health says NOT_SERVING meanwhile."""
-        return RouterState(Router(policy, version=policy_version(text), models=models), str(path))
+        return RouterState(Router(policy, version=policy_version(text), artifacts=models), str(path))
 
     def make_telemetry(state: RouterState) -> Telemetry:
         log = None
@@ -77,7 +78,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from .policy import PolicyError, load_policy
+    from router_extproc.policy import PolicyError, load_policy
 
     status = 0
     for path in args.policies:
@@ -92,8 +93,8 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_render_envoy(args: argparse.Namespace) -> int:
-    from .envoy_config import EnvoyPorts, render_bootstrap_yaml
-    from .policy import PolicyError, load_policy
+    from router_extproc.envoy_config.bootstrap import EnvoyPorts, render_bootstrap_yaml
+    from router_extproc.policy import PolicyError, load_policy
 
     try:
         policy = load_policy(args.policy)
@@ -119,51 +120,45 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
 
 
 def _cmd_demo(args: argparse.Namespace) -> int:
-    from .demo.main import run_demo
+    from router_extproc.demo.main import run_demo
 
     return run_demo(pathlib.Path(args.policy), once=args.once)
 
 
+TRAINERS = {
+    "static": ("router_extproc.training.distill", "distill"),
+    "names": ("router_extproc.training.make_names", "build"),
+    "pii-person": ("router_extproc.training.train_pii_person", "train"),
+    "domain": ("router_extproc.training.train_domain", "train"),
+    "jailbreak": ("router_extproc.training.train_jailbreak", "train"),
+    "jailbreak-stage2": ("router_extproc.training.train_jailbreak_stage2", "train"),
+    "jailbreak-calibrate": ("router_extproc.training.train_jailbreak_stage2", "recalibrate"),
+    "difficulty": ("router_extproc.training.train_difficulty", "train"),
+}
+"""What ``router-extproc train NAME`` runs (module, function); the heads take a ``version`` too."""
+VERSIONED = frozenset({"domain", "jailbreak", "jailbreak-stage2", "jailbreak-calibrate", "difficulty"})
+
+
 def _cmd_train(args: argparse.Namespace) -> int:
+    import importlib
+
     data_dir = pathlib.Path(args.data)
     if not data_dir.is_dir():
         print(f"data directory {data_dir} not found (pass --data ../shared/data)", file=sys.stderr)
         return 2
-    if args.head == "static":
-        from .training.distill import distill
-
-        distill(data_dir)
-    elif args.head == "domain":
-        from .training.train_domain import train
-
-        train(data_dir, args.version)
-    elif args.head == "jailbreak":
-        from .training.train_jailbreak import train
-
-        train(data_dir, args.version)
-    elif args.head == "jailbreak-stage2":
-        from .training.train_jailbreak_stage2 import train
-
-        train(data_dir, args.version)
-    elif args.head == "difficulty":
-        from .training.train_difficulty import train
-
-        train(data_dir, args.version)
-    elif args.head == "names":
-        from .training.make_names import build
-
-        build(data_dir)
-    elif args.head == "pii-person":
-        from .training.train_pii_person import train
-
-        train(data_dir)
+    module, function = TRAINERS[args.head]
+    trainer = getattr(importlib.import_module(module), function)
+    if args.head in VERSIONED:
+        trainer(data_dir, args.version)
+    else:
+        trainer(data_dir)
     return 0
 
 
 def _evaluate(args: argparse.Namespace):
-    from .evaluation.dataset import load_outcomes
-    from .evaluation.runner import Evaluation
-    from .policy import load_policy
+    from router_extproc.evaluation.dataset import load_outcomes
+    from router_extproc.evaluation.runner import Evaluation
+    from router_extproc.policy import load_policy
 
     policy = load_policy(args.policy)
     queries = load_outcomes(args.data, args.limit)
@@ -173,7 +168,7 @@ def _evaluate(args: argparse.Namespace):
 def _cmd_eval(args: argparse.Namespace) -> int:
     import json
 
-    from .evaluation.report import write
+    from router_extproc.evaluation.report import write
 
     report = _evaluate(args)
     if args.out:
@@ -182,15 +177,15 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(report))
     else:
-        from .evaluation.report import markdown
+        from router_extproc.evaluation.report import markdown
 
         print(markdown(report).split("## Frontier")[0])
     return 0
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from .evaluation.calibrate import choose, write_threshold
-    from .policy import load_policy
+    from router_extproc.evaluation.calibrate import choose, write_threshold
+    from router_extproc.policy import load_policy
 
     report = _evaluate(args)
     point = choose(report, args.strong_share, args.max_cost, args.min_quality)
@@ -207,9 +202,9 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 def _cmd_eval_gate(args: argparse.Namespace) -> int:
     import json
 
-    from .evaluation import gate as g
-    from .evaluation.calibrate import write_signal_parameter
-    from .policy import PolicyError, load_policy
+    from router_extproc.evaluation import gate as g
+    from router_extproc.evaluation.calibrate import write_signal_parameter
+    from router_extproc.policy import PolicyError, load_policy
 
     try:
         evaluation = g.GateEvaluation(load_policy(args.policy), args.signal)
@@ -249,7 +244,7 @@ def _cmd_eval_gate(args: argparse.Namespace) -> int:
 
 
 def _cmd_schema(args: argparse.Namespace) -> int:
-    from .policy.schema import policy_json_schema
+    from router_extproc.policy.schema import policy_json_schema
 
     text = policy_json_schema()
     if args.output:
@@ -260,13 +255,13 @@ def _cmd_schema(args: argparse.Namespace) -> int:
 
 
 def _cmd_classify(args: argparse.Namespace) -> int:
-    from .classify import classify
+    from router_extproc.classify import classify
 
     return classify(args.prompt, args.policy, args.json)
 
 
 def _cmd_eval_pii(args: argparse.Namespace) -> int:
-    from .training.eval_pii import evaluate
+    from router_extproc.training.eval_pii import evaluate
 
     evaluate(pathlib.Path(args.data), args.split, args.samples, args.json)
     return 0
@@ -345,11 +340,10 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
 
-    from .training.data import DEFAULT_DATA_DIR
+    from router_extproc.training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
-    train.add_argument("head", choices=["static", "domain", "jailbreak", "jailbreak-stage2", "difficulty", "names",
-                                        "pii-person"])
+    train.add_argument("head", choices=list(TRAINERS))
     train.add_argument("--data", default=str(DEFAULT_DATA_DIR), help="the shared data directory")
     train.add_argument("--version", default="v1")
     train.set_defaults(func=_cmd_train)

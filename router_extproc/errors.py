@@ -1,19 +1,14 @@
 """OpenAI-shaped errors: what a client of the OpenAI API expects when a request is refused.
 
-A ``RequestError`` raised anywhere in request handling becomes an Envoy ImmediateResponse
-with this JSON body (``{"error": {...}}``); when the client asked for ``stream: true`` the
-same error is framed as one Server-Sent Event followed by ``[DONE]``, so an SSE reader sees
-a well-formed stream while the HTTP status still says what went wrong.
+A ``RequestError`` raised anywhere in request handling becomes an Envoy ImmediateResponse,
+written in the client's API shape by its endpoint spec (``endpoints/error_shapes.py``: JSON,
+or an SSE event when the client streams); the HTTP status says what went wrong.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Any
-
-import orjson
-
-from .paths import served
 
 ROUTER_DETAILS_PREFIX = "router_"
 """Envoy response-code details of the router's refusals; Envoy's error mapper skips them."""
@@ -41,13 +36,6 @@ class RequestError(Exception):
                 "code": self.code,
             }
         }
-
-    def render(self, stream: bool) -> tuple[bytes, str]:
-        """Body bytes and content type for a JSON or an SSE client."""
-        data = orjson.dumps(self.payload())
-        if stream:
-            return b"data: " + data + b"\n\ndata: [DONE]\n\n", "text/event-stream"
-        return data, "application/json"
 
 
 @dataclass(frozen=True)
@@ -82,17 +70,6 @@ def too_large(size: int, limit: int) -> RequestError:
         "invalid_request_error",
         "request_too_large",
     )
-
-
-def unknown_url() -> RequestError:
-    """A path the gateway does not serve (Envoy answers it too, without the router)."""
-    return RequestError(404, f"Unknown request URL. This gateway serves {served()}.", "invalid_request_error",
-                        "unknown_url")
-
-
-def method_not_allowed() -> RequestError:
-    return RequestError(405, f"Method not allowed. This gateway serves {served()}.", "invalid_request_error",
-                        "method_not_allowed")
 
 
 def unsupported_encoding(encoding: str) -> RequestError:

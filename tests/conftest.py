@@ -5,7 +5,7 @@ import pathlib
 import pytest
 
 from router_extproc.policy import load_policy
-from router_extproc.router import Router
+from router_extproc.routing.router import Router
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 DEFAULT_POLICY = REPO / "policies" / "default.yaml"

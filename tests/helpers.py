@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
@@ -48,10 +49,8 @@ def upload_reading_early(port: int, path: str, body: bytes, chunked: bool = Fals
     sock = socket.create_connection(("127.0.0.1", port), timeout=timeout)
 
     def send() -> None:
-        try:
+        with contextlib.suppress(OSError):  # the gateway answered and closed: what the reader is there for
             sock.sendall(head + payload)
-        except OSError:
-            pass  # the gateway answered and closed: what the reader is there for
 
     sender = threading.Thread(target=send)
     sender.start()

@@ -16,8 +16,8 @@ import sys
 import tempfile
 import time
 
-from .report import failed, table
-from .suite import FAST, Sizes, run, suite_stack
+from bench.reliability.report import failed, table
+from bench.reliability.suite import FAST, Sizes, run, suite_stack
 
 
 def main() -> int:

@@ -29,13 +29,20 @@ class Answer:
 
 
 def openai_shaped(answer: Answer) -> bool:
-    """Can an OpenAI client read this: a completion, a model list, or an error object, as JSON
-    or as an SSE stream ending in ``[DONE]``."""
+    """Can the client's SDK read this: a completion, a model list, or an error object in the
+    shape of the API it called (OpenAI, Responses, Anthropic), as JSON or as an SSE stream."""
     if answer.status is None:
         return False
     content_type = answer.headers.get("content-type", "").split(";")[0].strip()
     if content_type == "text/event-stream":
-        events = [e.removeprefix("data: ") for e in answer.body.decode("utf-8", "replace").split("\n\n") if e.strip()]
+        raw = [e for e in answer.body.decode("utf-8", "replace").split("\n\n") if e.strip()]
+        if raw and raw[0].startswith("event: "):  # Responses / Anthropic framing: named events
+            try:
+                data = [json.loads(e.split("data: ", 1)[1]) for e in raw]
+            except (IndexError, ValueError):
+                return False
+            return all(isinstance(d, dict) and isinstance(d.get("type"), str) for d in data)
+        events = [e.removeprefix("data: ") for e in raw]
         if not events or events[-1] != "[DONE]":
             return False
         try:
@@ -51,13 +58,17 @@ def openai_shaped(answer: Answer) -> bool:
         return False
     if answer.status >= 400:
         return _is_error(payload)
-    return isinstance(payload, dict) and ("choices" in payload or payload.get("object") == "list")
+    return isinstance(payload, dict) and ("choices" in payload or payload.get("object") in ("list", "response")
+                                          or payload.get("type") == "message")
 
 
 def _is_error(payload: object) -> bool:
+    """OpenAI's ``{"error": {message, type, code}}`` or Anthropic's ``{"type": "error", "error": {type, message}}``."""
     if not isinstance(payload, dict) or not isinstance(payload.get("error"), dict):
         return False
     error = payload["error"]
+    if payload.get("type") == "error":
+        return isinstance(error.get("message"), str) and isinstance(error.get("type"), str)
     return isinstance(error.get("message"), str) and isinstance(error.get("type"), str) and "code" in error
 
 

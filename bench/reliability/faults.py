@@ -17,12 +17,11 @@ import threading
 import time
 from dataclasses import dataclass
 
+from bench.reliability.client import Answer, percentile, request
+from bench.reliability.metrics import total
+from bench.reliability.report import Row
 from router_extproc.demo.stack import RouterProcess, Stack
-from router_extproc.policy.watcher import policy_version
-
-from .client import Answer, percentile, request
-from .metrics import total
-from .report import Row
+from router_extproc.server.watcher import policy_version
 
 CHAT = "/v1/chat/completions"
 CODE_PROMPT = "Why does my python script raise KeyError?"

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from bench.reliability.bodies import Body, generate
+from bench.reliability.client import Answer, Workers, openai_shaped, percentile
+from bench.reliability.metrics import error_path
+from bench.reliability.report import Row
 from router_extproc.demo.stack import Stack
-
-from .bodies import Body, generate
-from .client import Answer, Workers, openai_shaped, percentile
-from .metrics import error_path
-from .report import Row
 
 PATHS = {"chat": "/v1/chat/completions", "completions": "/v1/completions"}
 

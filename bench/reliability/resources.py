@@ -13,11 +13,10 @@ from dataclasses import dataclass
 
 import yaml
 
+from bench.reliability.client import openai_shaped, request
+from bench.reliability.report import Row
 from router_extproc.demo.stack import Stack
-from router_extproc.envoy_config import buffer_limit_for
-
-from .client import openai_shaped, request
-from .report import Row
+from router_extproc.envoy_config.bootstrap import buffer_limit_for
 
 MIB = 1024 * 1024
 

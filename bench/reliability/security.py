@@ -16,12 +16,10 @@ import time
 import uuid
 from dataclasses import dataclass
 
+from bench.reliability.client import Answer, openai_shaped, raw_request, request
+from bench.reliability.report import Row
 from router_extproc.demo.stack import Stack
-
-from router_extproc.paths import ROUTED
-
-from .client import Answer, openai_shaped, raw_request, request
-from .report import Row
+from router_extproc.endpoints.paths import ROUTED
 
 CANONICAL = {endpoint: (path,) for endpoint, path in ROUTED.items()}
 """What the demo backend calls each route, and the one path Envoy forwards it on."""
@@ -92,10 +90,10 @@ def classify(stack: Stack, probe: str, method: str, answer: Answer, check_choice
         readable = method == "HEAD" or openai_shaped(answer)
         if answer.status is not None and answer.status >= 400 and readable:
             return "refused"
-        return f"violation: answered {answer.status} without a model and not as an OpenAI error"
+        return f"violation: answered {answer.status} without a model and not in the API's error shape"
     for name, record in reached:
         decided = record.get("headers", {}).get("x-selected-model")
-        if decided == name and record.get("route") in ("chat", "completions"):
+        if decided == name and record.get("route") in ("chat", "completions", "responses", "messages"):
             if "x-router-decision" not in answer.headers:
                 return "violation: a model answered but the router's headers are missing"
             if check_choice and answer.headers.get("x-router-model") != name:

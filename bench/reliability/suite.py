@@ -12,11 +12,10 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from bench.reliability import faults, fuzzing, resources, security
+from bench.reliability.client import Workers
+from bench.reliability.report import Row
 from router_extproc.demo.stack import Stack, running_stack
-
-from . import faults, fuzzing, resources, security
-from .client import Workers
-from .report import Row
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
 POLICY = REPO / "policies" / "default.yaml"

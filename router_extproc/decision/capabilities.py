@@ -15,9 +15,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
-from ..errors import RequestError
-from ..policy.models import Capability, ModelSpec, Policy
-from .engine import RouteChoice
+from router_extproc.decision.engine import RouteChoice
+from router_extproc.errors import RequestError
+from router_extproc.policy.spec import Capability, ModelSpec, Policy
 
 MEDIA_CAPABILITY: dict[str, Capability] = {"image": "vision", "audio": "audio", "file": "files"}
 

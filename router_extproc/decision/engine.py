@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Literal
 
-from ..policy.models import Actions, Block, Decision, Policy
-from ..signals.base import SignalResult
-from .rules import evaluate_rule
-from .strategies import select_model
+from router_extproc.decision.rules import evaluate_rule
+from router_extproc.decision.strategies import select_model
+from router_extproc.policy.spec import Actions, Block, Decision, Policy
+from router_extproc.signals.base import SignalResult
 
 Reason = Literal["rule", "default", "explicit", "block", "low_confidence", "privacy", "capability", "error"]
 
@@ -72,6 +72,7 @@ class DecisionEngine:
                 return None  # an unsure signal does not decide: try the next decision
             if fallback.model is not None:
                 return RouteChoice(decision.name, fallback.model, "low_confidence", decision.actions)
+            assert fallback.decision is not None  # a fallback names a model or a decision (validated)
             target = self._by_name[fallback.decision]  # validated to exist
             return self._apply(target, results, "low_confidence")
         return self._apply(decision, results, "rule")

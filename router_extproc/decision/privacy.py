@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from ..policy.models import Policy
-from ..signals.base import SignalResult
-from .engine import RouteChoice
+from router_extproc.decision.engine import RouteChoice
+from router_extproc.policy.spec import Policy
+from router_extproc.signals.base import SignalResult
 
 UNKNOWN_PII = "UNKNOWN"
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..policy.models import Rule
-from ..signals.base import SignalResult
+from router_extproc.policy.spec import Rule
+from router_extproc.signals.base import SignalResult
 
 
 def evaluate_rule(rule: Rule, results: Mapping[str, SignalResult]) -> bool:

@@ -2,7 +2,7 @@
 
 - ``static``: the first candidate.
 - ``strong_weak`` (RouteLLM): candidates ``[weak, strong]``; the strong model when the
-  ``difficulty`` signal reaches ``difficulty_threshold`` (or is missing: fail to strong).
+  ``difficulty`` signal reaches the strategy's ``threshold`` (or is missing: fail to strong).
 - ``cheapest_capable``: candidates by blended price, the first whose predicted quality for
   this prompt clears ``quality_threshold``; else the best predicted (fail to quality).
   Predicted quality: see ``predicted_quality`` (neighbours' outcomes shrunk towards the
@@ -11,11 +11,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
-from ..policy.models import Decision, Policy
-from ..signals.base import SignalResult
-
+from router_extproc.policy.spec import CheapestCapableStrategy, Decision, Policy, StaticStrategy, StrongWeakStrategy
+from router_extproc.signals.base import SignalResult
 
 PRIOR_WEIGHT = 4.0
 """How many units of neighbour weight (sim^2) the prior is worth when both are known."""
@@ -43,23 +42,39 @@ def predicted_quality(policy: Policy, model: str, results: Mapping[str, SignalRe
     return prior
 
 
-def select_model(decision: Decision, policy: Policy, results: Mapping[str, SignalResult]) -> str:
-    candidates = decision.models
-    if decision.strategy == "static" or len(candidates) == 1:
-        return candidates[0]
-    if decision.strategy == "strong_weak":
-        weak, strong = candidates
-        difficulty = results.get("difficulty")
-        if difficulty is None or difficulty.error:
-            return strong
-        return strong if difficulty.score >= decision.difficulty_threshold else weak
-    by_price = sorted(candidates, key=lambda m: policy.models[m].price)
+def static(decision: Decision, strategy: StaticStrategy, policy: Policy, results: Mapping[str, SignalResult]) -> str:
+    return decision.models[0]
+
+
+def strong_weak(decision: Decision, strategy: StrongWeakStrategy, policy: Policy,
+                results: Mapping[str, SignalResult]) -> str:
+    weak, strong = decision.models
+    difficulty = results.get("difficulty")
+    if difficulty is None or difficulty.error:
+        return strong
+    return strong if difficulty.score >= strategy.threshold else weak
+
+
+def cheapest_capable(decision: Decision, strategy: CheapestCapableStrategy, policy: Policy,
+                     results: Mapping[str, SignalResult]) -> str:
+    by_price = sorted(decision.models, key=lambda m: policy.models[m].price)
     predictions = {m: predicted_quality(policy, m, results) for m in by_price}
     for model in by_price:
         quality = predictions[model]
-        if quality is not None and quality >= decision.quality_threshold:
+        if quality is not None and quality >= strategy.quality_threshold:
             return model
     known = {m: q for m, q in predictions.items() if q is not None}
     if not known:
         return by_price[-1]
     return max(known, key=lambda m: (known[m], policy.models[m].price))
+
+
+SELECTORS: dict[str, Callable[..., str]] = {"static": static, "strong_weak": strong_weak,
+                                            "cheapest_capable": cheapest_capable}
+"""One selection function per strategy type (the typed configs live in ``policy.spec``)."""
+
+
+def select_model(decision: Decision, policy: Policy, results: Mapping[str, SignalResult]) -> str:
+    if len(decision.models) == 1:
+        return decision.models[0]
+    return SELECTORS[decision.strategy.type](decision, decision.strategy, policy, results)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import pathlib
 import shlex
@@ -11,7 +12,7 @@ import threading
 import time
 from typing import Any
 
-from .stack import Stack, free_port, running_stack
+from router_extproc.demo.stack import Stack, free_port, running_stack
 
 EXAMPLES: list[tuple[str, str, dict[str, Any]]] = [
     ("everyday question -> cheap default", "/v1/chat/completions",
@@ -83,8 +84,6 @@ def run_demo(policy_path: pathlib.Path, once: bool = False) -> int:
         print(f"\nReady. Try the curl commands above against {stack.url}. Ctrl-C stops everything.")
         stop = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
-        try:
+        with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
-        except KeyboardInterrupt:
-            pass
     return 0

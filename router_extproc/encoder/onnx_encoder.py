@@ -12,8 +12,8 @@ import os
 import numpy as np
 import onnxruntime as ort
 
-from .assets import onnx_model_path
-from .tokenizer import CLS_ID, SEP_ID
+from router_extproc.encoder.assets import onnx_model_path
+from router_extproc.encoder.tokenizer import CLS_ID, SEP_ID
 
 MAX_POSITIONS = 256
 """all-MiniLM-L6-v2 was trained on at most 256 word pieces."""

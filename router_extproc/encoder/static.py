@@ -11,7 +11,7 @@ import pathlib
 
 import numpy as np
 
-from .assets import ASSETS_DIR
+from router_extproc.encoder.assets import ASSETS_DIR
 
 STATIC_TABLE = ASSETS_DIR / "static_minilm_256.npz"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import numpy as np
 from tokenizers import Tokenizer
 
-from .assets import tokenizer_path
+from router_extproc.encoder.assets import tokenizer_path
 
 CLS_ID, SEP_ID, PAD_ID, UNK_ID = 101, 102, 0, 100
 PARALLEL_CHARS = 16384
@@ -34,6 +34,7 @@ class WordPieceTokenizer:
         self._tokenizer.no_padding()
         self._tokenizer.no_truncation()
         self.vocab_size = self._tokenizer.get_vocab_size()
+        self._tokenizer.encode_batch(["start", "the thread pool"])  # now, not on the first long prompt
 
     def ids(self, text: str, max_tokens: int | None = None) -> np.ndarray:
         """Token ids without [CLS]/[SEP]; with ``max_tokens``, the head and tail are kept."""

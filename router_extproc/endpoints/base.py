@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
-from ..errors import RequestError, bad_request
-from ..policy.models import Capability, ModelSpec, Reasoning, SystemPrompt
-from .error_shapes import ErrorShape, OpenAIErrors
-from .request import ParsedRequest
-from .usage import OpenAIUsage, UsageReader
+from router_extproc.endpoints.error_shapes import ErrorShape, OpenAIErrors
+from router_extproc.endpoints.request import ParsedRequest
+from router_extproc.endpoints.usage import OpenAIUsage, UsageReader
+from router_extproc.errors import RequestError, bad_request
+from router_extproc.policy.spec import Capability, ModelSpec, Reasoning, SystemPrompt
 
 TextPath = tuple[str | int, ...]
 
@@ -57,6 +57,26 @@ class EndpointSpec:
             if key not in self.not_text:
                 yield from walk_strings(value, (key,))
 
+    def rewrite_strings(self, body: dict[str, Any], change: Callable[[TextPath, str], str | None]) -> dict[str, Any]:
+        """A copy of ``body`` where every string ``strings`` walks (values and keys) is passed
+        through ``change`` (None: keep it)."""
+
+        def rebuild(item: Any, where: TextPath) -> Any:
+            if isinstance(item, str):
+                new = change(where, item)
+                return item if new is None else new
+            if isinstance(item, dict):
+                out = {}
+                for key, child in item.items():
+                    new_key = change((*where, key, ""), key) if isinstance(key, str) else None
+                    out[key if new_key is None else new_key] = rebuild(child, (*where, key))
+                return out
+            if isinstance(item, list):
+                return [rebuild(child, (*where, i)) for i, child in enumerate(item)]
+            return item
+
+        return {k: (v if k in self.not_text else rebuild(v, (k,))) for k, v in body.items()}
+
     def set_model(self, body: dict[str, Any], provider_model_id: str) -> None:
         body["model"] = provider_model_id
 
@@ -89,27 +109,6 @@ def walk_strings(value: Any, path: TextPath) -> Iterator[tuple[TextPath, str]]:
                 yield (*where, key, ""), key  # the key itself ("" marks a key, not a value)
         elif isinstance(item, list):
             stack.extend(((*where, i), child) for i, child in reversed(list(enumerate(item))))
-
-
-def replace_strings(body: dict[str, Any], change: Callable[[TextPath, str], str | None]) -> dict[str, Any]:
-    """A copy of ``body`` where every walked string (values and keys) is passed through
-    ``change`` (None: keep it)."""
-
-    def rebuild(item: Any, where: TextPath) -> Any:
-        if isinstance(item, str):
-            new = change(where, item)
-            return item if new is None else new
-        if isinstance(item, dict):
-            out = {}
-            for key, child in item.items():
-                new_key = change((*where, key, ""), key) if isinstance(key, str) else None
-                out[key if new_key is None else new_key] = rebuild(child, (*where, key))
-            return out
-        if isinstance(item, list):
-            return [rebuild(child, (*where, i)) for i, child in enumerate(item)]
-        return item
-
-    return {k: (v if k == "model" else rebuild(v, (k,))) for k, v in body.items()}
 
 
 def int_field(body: dict[str, Any], *names: str) -> int | None:

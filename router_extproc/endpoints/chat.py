@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import bad_request
-from ..policy.models import ModelSpec, Reasoning, SystemPrompt
-from .base import EndpointSpec, int_field, typed_field
-from .request import Message, ParsedRequest
+from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
+from router_extproc.endpoints.request import Message, ParsedRequest
+from router_extproc.errors import bad_request
+from router_extproc.policy.spec import ModelSpec, Reasoning, SystemPrompt
 
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MEDIA_PART_TYPES = {"image_url": "image", "input_image": "image", "input_audio": "audio", "file": "file"}

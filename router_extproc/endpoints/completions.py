@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import bad_request
-from .base import EndpointSpec, int_field, typed_field
-from .chat import ask_for_stream_usage
-from .request import Message, ParsedRequest
+from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
+from router_extproc.endpoints.chat import ask_for_stream_usage
+from router_extproc.endpoints.request import Message, ParsedRequest
+from router_extproc.errors import bad_request
 
 
 def _is_token_ids(value: Any) -> bool:

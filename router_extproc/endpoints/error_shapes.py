@@ -13,7 +13,7 @@ from typing import Protocol
 
 import orjson
 
-from ..errors import RequestError
+from router_extproc.errors import RequestError
 
 ANTHROPIC_TYPES = {400: "invalid_request_error", 401: "authentication_error", 403: "permission_error",
                    404: "not_found_error", 405: "invalid_request_error", 413: "request_too_large",

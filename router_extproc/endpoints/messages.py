@@ -13,13 +13,13 @@ from typing import Any
 
 import orjson
 
-from ..errors import bad_request
-from ..policy.models import ModelSpec, Reasoning, SystemPrompt
-from .base import EndpointSpec, int_field, typed_field
-from .chat import shown
-from .error_shapes import AnthropicErrors
-from .request import Message, ParsedRequest
-from .usage import AnthropicUsage
+from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
+from router_extproc.endpoints.chat import shown
+from router_extproc.endpoints.error_shapes import AnthropicErrors
+from router_extproc.endpoints.request import Message, ParsedRequest
+from router_extproc.endpoints.usage import AnthropicUsage
+from router_extproc.errors import bad_request
+from router_extproc.policy.spec import ModelSpec, Reasoning, SystemPrompt
 
 ROLES = frozenset({"user", "assistant"})
 MEDIA_BLOCKS = {"image": "image", "document": "file"}
@@ -29,10 +29,9 @@ THINKING_BUDGET = {"minimal": 1024, "low": 2048, "medium": 8192, "high": 24576}
 
 def _block_text(block: dict[str, Any]) -> str:
     kind = block.get("type")
-    if kind == "text":
-        return block.get("text") if isinstance(block.get("text"), str) else ""
-    if kind == "thinking":
-        return block.get("thinking") if isinstance(block.get("thinking"), str) else ""
+    if kind in ("text", "thinking"):
+        value = block.get(kind)
+        return value if isinstance(value, str) else ""
     if kind == "tool_use":
         return f"{block.get('name', '')} {orjson.dumps(block.get('input', {})).decode()}"
     return ""

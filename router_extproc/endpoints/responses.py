@@ -11,13 +11,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..errors import bad_request
-from ..policy.models import ModelSpec, Reasoning, SystemPrompt
-from .base import EndpointSpec, int_field, typed_field
-from .chat import shown
-from .error_shapes import ResponsesErrors
-from .request import Message, ParsedRequest
-from .usage import ResponsesUsage
+from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
+from router_extproc.endpoints.chat import shown
+from router_extproc.endpoints.error_shapes import ResponsesErrors
+from router_extproc.endpoints.request import Message, ParsedRequest
+from router_extproc.endpoints.usage import ResponsesUsage
+from router_extproc.errors import bad_request
+from router_extproc.policy.spec import ModelSpec, Reasoning, SystemPrompt
 
 ROLES = frozenset({"system", "developer", "user", "assistant"})
 TEXT_PARTS = frozenset({"input_text", "output_text", "text", "refusal", "summary_text", "reasoning_text"})

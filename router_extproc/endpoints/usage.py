@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import orjson
 
-from ..policy.models import ModelSpec
+from router_extproc.policy.spec import ModelSpec
 
 _EVENT_END = (b"\n\n", b"\r\n\r\n")
 _NULL_USAGE = (b',"usage":null', b', "usage": null')

@@ -28,11 +28,11 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import Blocked, RequestError
-from ..openai_request import parse_body
-from ..policy.models import Policy
-from ..router import Router
-from ..signals import SharedModels, SignalResult
+from router_extproc.endpoints import parse_body
+from router_extproc.errors import Blocked, RequestError
+from router_extproc.policy.spec import Policy
+from router_extproc.routing.router import Router
+from router_extproc.signals import SharedArtifacts, SignalResult
 
 DEPTHS = (("1", 1, 1), ("2", 2, 2), ("3-4", 3, 4), ("5+", 5, 10**9))
 LENGTHS = (("<16", 0, 15), ("16-63", 16, 63), ("64-255", 64, 255), ("256-1023", 256, 1023), ("1024+", 1024, 10**9))
@@ -118,10 +118,10 @@ def read_labelled(path: pathlib.Path, label: int | None = None) -> tuple[list[st
 
 
 class GateEvaluation:
-    def __init__(self, policy: Policy, signal: str = "jailbreak", models: SharedModels | None = None) -> None:
+    def __init__(self, policy: Policy, signal: str = "jailbreak", models: SharedArtifacts | None = None) -> None:
         if signal not in policy.signals.names():
             raise ValueError(f"the policy declares no {signal!r} signal")
-        self.router = Router(policy, models=models)
+        self.router = Router(policy, artifacts=models)
         self.signal = signal
         self._model = policy.auto_model_names[0]
 
@@ -131,7 +131,7 @@ class GateEvaluation:
         return float(getattr(gate, "threshold", 0.5))
 
     def score(self, messages: list[dict[str, str]]) -> Scored:
-        request = parse_body("chat", {"model": self._model, "messages": messages}, 0)
+        request = parse_body("chat", {"model": self._model, "messages": messages})
         results = self.router.compute_signals(request)
         result: SignalResult | None = results.get(self.signal)
         try:
@@ -149,7 +149,7 @@ class GateEvaluation:
 
     def conversations(self, path: pathlib.Path, limit: int | None = None) -> dict[str, list[Scored]]:
         """Requests of every user turn with its history, single user messages, suspect requests."""
-        tokenizer = self.router.signals._models.featurizer.tokenizer  # noqa: SLF001 - the router's own tokenizer
+        tokenizer = self.router.signals.tokenizer
         out: dict[str, list[Scored]] = {"requests": [], "single": [], "suspect": []}
         for suspect, messages in read_conversations(path, limit):
             depth = 0

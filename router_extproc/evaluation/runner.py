@@ -2,8 +2,8 @@
 
 Runs the server's own code: each query is parsed as a chat request, its signals computed once
 by the policy's ``Router``, then ``Router.decide`` is run for every point of the sweep over
-the policy's routing threshold (``difficulty_threshold`` of its first ``strong_weak`` decision,
-else ``quality_threshold`` of its first ``cheapest_capable`` one). A policy model is matched
+the policy's routing threshold (the ``sweep`` parameter of its first decision whose strategy has
+one: ``strong_weak``'s ``threshold``, ``cheapest_capable``'s ``quality_threshold``). A policy model is matched
 to the data by its ``outcome_model`` (or its name). Cost uses the policy's prices, prompt
 tokens counted with the encoder's tokenizer and each model's output length from the data.
 """
@@ -17,14 +17,14 @@ from typing import Any
 import numpy as np
 from tqdm import tqdm
 
-from ..errors import RequestError
-from ..openai_request import parse_request
-from ..policy.models import Policy
-from ..router import Router
-from ..signals import SharedModels, default_models
-from ..signals.view import PER_MESSAGE_TOKENS
-from .dataset import Query
-from .metrics import cpt_interpolated
+from router_extproc.endpoints import parse_request
+from router_extproc.errors import RequestError
+from router_extproc.evaluation.dataset import Query
+from router_extproc.evaluation.metrics import cpt_interpolated
+from router_extproc.policy.spec import Policy
+from router_extproc.routing.router import Router
+from router_extproc.signals import SharedArtifacts, default_artifacts
+from router_extproc.signals.view import PER_MESSAGE_TOKENS
 
 
 @dataclass
@@ -45,35 +45,38 @@ class Sweep:
 
 
 def sweep_of(policy: Policy, results: list[dict], points: int) -> Sweep:
+    """The first decision whose strategy has a parameter to sweep, and the values to try."""
     for decision in policy.decisions:
-        if decision.strategy == "strong_weak":
+        strategy = decision.strategy
+        if strategy.type == "strong_weak":
             scores = np.array([r["difficulty"].score for r in results if "difficulty" in r])
             qs = np.quantile(scores, np.linspace(0, 1, points)) if len(scores) else np.array([0.0])
             values = sorted({float(v) for v in qs} | {float(scores.max()) + 1e-6 if len(scores) else 1.0})
-            return Sweep(decision.name, "difficulty_threshold", values)
-        if decision.strategy == "cheapest_capable":
-            return Sweep(decision.name, "quality_threshold", [float(v) for v in np.linspace(0, 1, points)])
+            return Sweep(decision.name, strategy.sweep or "", values)
+        if strategy.type == "cheapest_capable":
+            return Sweep(decision.name, strategy.sweep or "", [float(v) for v in np.linspace(0, 1, points)])
     raise ValueError("the policy has no strong_weak or cheapest_capable decision to sweep")
 
 
 def with_threshold(policy: Policy, sweep: Sweep, value: float) -> Policy:
-    decisions = [d.model_copy(update={sweep.parameter: value}) if d.name == sweep.decision else d
-                 for d in policy.decisions]
+    """The policy with the swept decision's strategy parameter set to ``value``."""
+    decisions = [d.model_copy(update={"strategy": d.strategy.model_copy(update={sweep.parameter: value})})
+                 if d.name == sweep.decision else d for d in policy.decisions]
     return policy.model_copy(update={"decisions": decisions})
 
 
 class Evaluation:
-    def __init__(self, policy: Policy, queries: list[Query], models: SharedModels | None = None,
+    def __init__(self, policy: Policy, queries: list[Query], artifacts: SharedArtifacts | None = None,
                  progress: bool = True) -> None:
         self.policy = policy
-        self.shared = models or default_models()
+        self.shared = artifacts or default_artifacts()
         self.data_name = {name: spec.outcome_model or name for name, spec in policy.models.items()}
         known = set().union(*(q.score for q in queries)) if queries else set()
         missing = sorted(n for n, d in self.data_name.items() if d not in known)
         if missing:
             raise ValueError(f"models without outcomes in the data (set outcome_model): {missing}")
         self.queries = [q for q in queries if all(d in q.score for d in self.data_name.values())]
-        router = Router(policy, models=self.shared)
+        router = Router(policy, artifacts=self.shared)
         tokenizer = self.shared.featurizer.tokenizer
         self.results, self.input_tokens = [], []
         for query in tqdm(self.queries, desc="signals", unit="query", disable=not progress):
@@ -102,7 +105,7 @@ class Evaluation:
                      dict(sorted(calls.items())), {k: round(v, 6) for k, v in sorted(cost_by_model.items())})
 
     def route_all(self, policy: Policy) -> list[str]:
-        router = Router(policy, models=self.shared)
+        router = Router(policy, artifacts=self.shared)
         choices = []
         for results in self.results:
             try:
@@ -131,7 +134,7 @@ class Evaluation:
         frontier = [self.point_for(self.route_all(with_threshold(self.policy, sweep, v)), v)
                     for v in tqdm(sweep.values, desc="sweep", unit="point", disable=not progress)]
         configured = self.point_for(self.route_all(self.policy), getattr(
-            next(d for d in self.policy.decisions if d.name == sweep.decision), sweep.parameter))
+            next(d for d in self.policy.decisions if d.name == sweep.decision).strategy, sweep.parameter))
         report = summarize(self, sweep, frontier, configured, singles, self.oracle())
         return report
 

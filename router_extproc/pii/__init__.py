@@ -5,7 +5,7 @@ street addresses; obfuscation undone first (``deobfuscate``, ``blobs``), every p
 RE2, the Python work per text bounded (``rx.Budget``). See docs/pii.md.
 """
 
-from .detector import PII_TYPES, PiiDetector, PiiScan, PiiScanIncomplete
-from .spans import PiiSpan
+from router_extproc.pii.detector import PII_TYPES, PiiDetector, PiiScan, PiiScanIncomplete
+from router_extproc.pii.spans import PiiSpan
 
 __all__ = ["PII_TYPES", "PiiDetector", "PiiScan", "PiiScanIncomplete", "PiiSpan"]

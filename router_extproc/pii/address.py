@@ -13,10 +13,19 @@ is also a first name does not split it.
 
 from __future__ import annotations
 
-from . import rx
-from .person import gazetteer
-from .spans import PiiSpan
-from .streets import AMBIGUOUS_TYPES, COUNTRIES, DISTINCT_ENDINGS, ENDINGS, NOT_A_PLACE, PREFIXES, STREET_TYPES, UNITS
+from router_extproc.pii import rx
+from router_extproc.pii.person import gazetteer
+from router_extproc.pii.spans import PiiSpan
+from router_extproc.pii.streets import (
+    AMBIGUOUS_TYPES,
+    COUNTRIES,
+    DISTINCT_ENDINGS,
+    ENDINGS,
+    NOT_A_PLACE,
+    PREFIXES,
+    STREET_TYPES,
+    UNITS,
+)
 
 
 def _alternation(words: list[str]) -> str:
@@ -31,7 +40,7 @@ _START = r"(?:^|[^\pL\pN_])"
 """Where a word starts (RE2's \\b only knows ASCII letters); the character it takes is trimmed."""
 _ENDING = _alternation(ENDINGS)
 _UNIT = rf"(?:{_alternation(UNITS)})\.?[ \t]*#?[ \t]*\d{{1,5}}[A-Za-z]?\b"
-_NOT_A_NAME = frozenset("the a an most more best top my our your this that these those".split())
+_NOT_A_NAME = frozenset(["the", "a", "an", "most", "more", "best", "top", "my", "our", "your", "this", "that", "these", "those"])
 
 
 def _street_type(types: list[str]) -> str:

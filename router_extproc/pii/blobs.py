@@ -14,7 +14,7 @@ import binascii
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from . import rx
+from router_extproc.pii import rx
 
 BASE64 = "base64"
 HEX = "hex"

@@ -24,7 +24,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from . import rx
+from router_extproc.pii import rx
 
 INVISIBLE = "invisible_characters"
 TAGS = "unicode_tags"

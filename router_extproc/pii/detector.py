@@ -14,14 +14,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from . import rx
-from .address import addresses
-from .blobs import blobs
-from .deobfuscate import Deobfuscated, deobfuscate
-from .person import gazetteer, persons
-from .phone import phones
-from .spans import PiiSpan, resolve_overlaps
-from .structured import cards, emails, ibans, ips, secrets, ssns
+from router_extproc.pii import rx
+from router_extproc.pii.address import addresses
+from router_extproc.pii.blobs import blobs
+from router_extproc.pii.deobfuscate import Deobfuscated, deobfuscate
+from router_extproc.pii.person import gazetteer, persons
+from router_extproc.pii.phone import phones
+from router_extproc.pii.spans import PiiSpan, resolve_overlaps
+from router_extproc.pii.structured import cards, emails, ibans, ips, secrets, ssns
 
 PII_TYPES = ("EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "IP_ADDRESS", "SECRET", "PERSON", "ADDRESS")
 

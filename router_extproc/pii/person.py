@@ -20,9 +20,9 @@ import math
 from dataclasses import dataclass
 from functools import lru_cache
 
-from ..encoder.assets import ASSETS_DIR
-from . import rx
-from .spans import PiiSpan
+from router_extproc.encoder.assets import ASSETS_DIR
+from router_extproc.pii import rx
+from router_extproc.pii.spans import PiiSpan
 
 NAMES_FILE = ASSETS_DIR / "names.json.gz"
 MODEL_FILE = ASSETS_DIR / "heads" / "pii_person.json"
@@ -35,13 +35,8 @@ _CUE = rx.compile(rf"(?i)(?:^|[^\pL\pN])(?:({_STRONG_CUES})|(?:{_WEAK_CUES}))\s*
 """A cue phrase at a word boundary and the spaces after it: the match ends where the name it
 announces begins. Group 1 takes part for the strong cues."""
 
-PARTICLES = frozenset("van von der den de del della di da dos das du le la ten ter bin ben al el y".split())
-STOP = frozenset("""the a an i i'm i'd i'll i've it its this that these those my our your his her their we you they he she
-if when while where what which who whom how why then than so but and or nor for yet as at by in on of to from with
-into onto upon about after before during since until unless although though because whether there here dear hi
-hello hey thanks thank please yes no not mr mrs ms miss dr prof sir madam mister doctor professor st saint
-monday tuesday wednesday thursday friday saturday sunday january february march april may june july august september
-october november december""".split())
+PARTICLES = frozenset(["van", "von", "der", "den", "de", "del", "della", "di", "da", "dos", "das", "du", "le", "la", "ten", "ter", "bin", "ben", "al", "el", "y"])
+STOP = frozenset(["the", "a", "an", "i", "i'm", "i'd", "i'll", "i've", "it", "its", "this", "that", "these", "those", "my", "our", "your", "his", "her", "their", "we", "you", "they", "he", "she", "if", "when", "while", "where", "what", "which", "who", "whom", "how", "why", "then", "than", "so", "but", "and", "or", "nor", "for", "yet", "as", "at", "by", "in", "on", "of", "to", "from", "with", "into", "onto", "upon", "about", "after", "before", "during", "since", "until", "unless", "although", "though", "because", "whether", "there", "here", "dear", "hi", "hello", "hey", "thanks", "thank", "please", "yes", "no", "not", "mr", "mrs", "ms", "miss", "dr", "prof", "sir", "madam", "mister", "doctor", "professor", "st", "saint", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"])
 """Capitalised words that open a sentence or title a name, never part of the name."""
 
 MAX_WORDS = 4

@@ -18,8 +18,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass
 
-from . import rx
-from .spans import PiiSpan
+from router_extproc.pii import rx
+from router_extproc.pii.spans import PiiSpan
 
 _CANDIDATE = rx.compile(r"(?:\+|\b00 ?)?\(?\d[\d ()./-]{5,}\d\)?(?: ?(?:x|ext\.?|#) ?\d{1,5}\b)?")
 _CUES = (r"phone|telephone|tel|mobile|cell|cellphone|fax|call|calls|called|text me|sms|whatsapp|contact|reach|dial|"
@@ -207,9 +207,7 @@ def _dateish(run: list[_Group]) -> bool:
             return True
         if len(c) in (2, 4) and _upto(a, 31) and _upto(b, 31) and len(a) <= 2 and len(b) <= 2 and (len(c) == 2 or _year(c)):
             return True
-    if len(values) == 2 and all(len(v) == 4 and _year(v) for v in values):
-        return True
-    return False
+    return bool(len(values) == 2 and all(len(v) == 4 and _year(v) for v in values))
 
 
 def _year(value: str) -> bool:

@@ -28,7 +28,7 @@ import re2
 
 _OPTIONS = re2.Options()
 _OPTIONS.max_mem = 32 << 20  # DFA room for the larger alternations before RE2 falls back to its NFA
-_UNANCHORED = re2._Anchor.UNANCHORED  # noqa: SLF001 - the binding's anchor enum, used by re2's own finditer
+_UNANCHORED = re2._Anchor.UNANCHORED
 _NO_MATCH = (-1, -1)
 
 Span = tuple[int, int]
@@ -40,7 +40,7 @@ class Pattern:
 
     def __init__(self, source: str) -> None:
         self.public = re2.compile(source, _OPTIONS)
-        self._re2 = self.public._regexp  # noqa: SLF001 - the compiled RE2 object behind the module API
+        self._re2 = self.public._regexp
         self.groups = self.public.groups
 
     def _match(self, data: bytes, pos: int, end: int) -> list[Span] | None:
@@ -56,14 +56,14 @@ class Pattern:
     def fullmatch(self, text: str) -> bool:
         return self.public.fullmatch(text) is not None
 
-    def sub(self, replace, text: str) -> str:  # noqa: ANN001 - a str or a function of the match
+    def sub(self, replace, text: str) -> str:
         return self.public.sub(replace, text)
 
 
 escape = re2.escape
 
 
-def compile(pattern: str) -> Pattern:  # noqa: A001 - mirrors re.compile
+def compile(pattern: str) -> Pattern:
     return Pattern(pattern)
 
 
@@ -155,7 +155,7 @@ def finditer_groups(pattern: Pattern, text: str, budget: Budget, what: str) -> I
     prepared = _prepared(text)
     data, end, pos = prepared.data, len(prepared.data), 0
     while pos <= end:
-        found = pattern._match(data, pos, end)  # noqa: SLF001
+        found = pattern._match(data, pos, end)
         if found is None:
             return
         if not budget.spend(what):

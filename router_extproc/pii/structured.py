@@ -12,9 +12,9 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from . import rx
-from . import validators as v
-from .spans import PiiSpan
+from router_extproc.pii import rx
+from router_extproc.pii import validators as v
+from router_extproc.pii.spans import PiiSpan
 
 SPELLED_EMAIL = "spelled_email"
 
@@ -24,8 +24,7 @@ _SPELLED_DOT = r"(?:\s*[\[({<]\s*(?:dot|\.)\s*[\])}>]\s*|\s+dot\s+|\.)"
 _SPELLED_EMAIL = rx.compile(rf"(?i)\b[a-z0-9][a-z0-9._%+-]*{_SPELLED_AT}[a-z0-9-]+(?:{_SPELLED_DOT}[a-z0-9-]+){{1,4}}")
 _SPELLED_WORDS = rx.compile(r"(?i)[\[({<]\s*(?:at|@|dot|\.)\s*[\])}>]|\s(?:at|dot)\s")
 _SPELLED_TOKEN = rx.compile(r"(?i)\s*[\[({<]\s*(at|@|dot|\.)\s*[\])}>]\s*|\s+(at|dot)\s+|\s*(@)\s*")
-_COMMON_TLDS = frozenset("""com org net edu gov mil int io co uk de fr es it nl be ch at se no dk fi pl cz ru ua jp cn
-kr in au nz ca us br mx ar ie pt gr tr il za info biz me tv app dev ai""".split())
+_COMMON_TLDS = frozenset(["com", "org", "net", "edu", "gov", "mil", "int", "io", "co", "uk", "de", "fr", "es", "it", "nl", "be", "ch", "at", "se", "no", "dk", "fi", "pl", "cz", "ru", "ua", "jp", "cn", "kr", "in", "au", "nz", "ca", "us", "br", "mx", "ar", "ie", "pt", "gr", "tr", "il", "za", "info", "biz", "me", "tv", "app", "dev", "ai"])
 
 _CARD = rx.compile(r"\d(?:[ -]?\d){12,18}")
 _IBAN = rx.compile(r"(?i)\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?")

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import pathlib
+import warnings
 
 import yaml
 from pydantic import ValidationError
 
-from .models import Policy
+from router_extproc.policy.spec import Policy
+
+log = logging.getLogger(__name__)
 
 
 class PolicyError(ValueError):
@@ -30,9 +34,14 @@ def parse_policy(text: str, source: str = "<policy>") -> Policy:
     if not isinstance(data, dict):
         raise PolicyError(f"{source}: a policy must be a YAML mapping, got {type(data).__name__}")
     try:
-        return Policy.model_validate(data)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", DeprecationWarning)
+            policy = Policy.model_validate(data)
     except ValidationError as exc:
         raise PolicyError(_format_validation(source, exc)) from None
+    for warning in caught:  # old spellings still load, once per load, said where
+        log.warning("%s: %s", source, warning.message)
+    return policy
 
 
 def load_policy(path: str | pathlib.Path) -> Policy:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .models import Policy
+from router_extproc.policy.spec import Policy
 
 
 def policy_json_schema() -> str:

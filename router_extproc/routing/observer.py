@@ -13,11 +13,11 @@ import enum
 import time
 from collections.abc import Mapping
 
-from .. import headers as H
-from ..endpoints import EndpointSpec
-from ..endpoints.usage import MAX_USAGE_BODY_BYTES, SseUsageScanner, cost_usd, usage_from_json
-from ..telemetry import RequestRecord
-from .router import RouteOutcome
+from router_extproc import headers as H
+from router_extproc.endpoints import EndpointSpec
+from router_extproc.endpoints.usage import MAX_USAGE_BODY_BYTES, SseUsageScanner, cost_usd, usage_from_json
+from router_extproc.routing.router import RouteOutcome
+from router_extproc.telemetry import RequestRecord
 
 
 class BodyMode(enum.Enum):

@@ -18,13 +18,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .. import headers as H
-from ..endpoints import EndpointSpec, ParsedRequest, serialize
-from ..endpoints.json_body import decode_json
-from ..errors import RequestError
-from ..telemetry.throttle import Throttle
-from .actions import upstream_body
-from .router import RouteOutcome, Router
+from router_extproc import headers as H
+from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
+from router_extproc.endpoints.json_body import decode_json
+from router_extproc.errors import RequestError
+from router_extproc.routing.actions import upstream_body
+from router_extproc.routing.router import RouteOutcome, Router
+from router_extproc.telemetry.throttle import Throttle
 
 log = logging.getLogger(__name__)
 _TRACEBACKS = Throttle(60.0)

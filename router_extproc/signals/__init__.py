@@ -5,8 +5,8 @@ builds the ones a policy declares and runs them over one shared ``RequestView`` 
 normalisation + tokenization + embedding per request). Signals never decide a model.
 """
 
-from .base import Signal, SignalResult
-from .engine import SignalEngine
-from .models import SharedModels, default_models
+from router_extproc.signals.artifacts import SharedArtifacts, default_artifacts
+from router_extproc.signals.base import Signal, SignalResult
+from router_extproc.signals.engine import SignalEngine
 
-__all__ = ["SharedModels", "Signal", "SignalEngine", "SignalResult", "default_models"]
+__all__ = ["SharedArtifacts", "Signal", "SignalEngine", "SignalResult", "default_artifacts"]

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from .view import RequestView
+    from router_extproc.signals.view import RequestView
 
 
 @dataclass(frozen=True)

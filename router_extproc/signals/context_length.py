@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
-from ..policy.models import ContextLengthSignal
-from .base import SignalResult
-from .view import RequestView
+from typing import TYPE_CHECKING
+
+from router_extproc.policy.spec import ContextLengthSignal
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 class ContextLengthRange:
+    @classmethod
+    def from_spec(cls, spec: ContextLengthSignal, artifacts: SharedArtifacts) -> ContextLengthRange:
+        return cls(spec)
+
     def __init__(self, spec: ContextLengthSignal) -> None:
         self.ref = f"context_length:{spec.name}"
         self._min = spec.min_tokens

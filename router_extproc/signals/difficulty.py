@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import pathlib
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import scipy.sparse as sp
 
-from ..features import HASH_DIM, TextFeatures
-from ..heads import FEATURE_VERSION, HEADS_DIR
-from .base import SignalResult
-from .view import RequestView
+from router_extproc.encoder.features import HASH_DIM, TextFeatures
+from router_extproc.encoder.heads import FEATURE_VERSION, HEADS_DIR
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.policy.spec import DifficultySignalSpec
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 def neighbour_outcomes(sim: np.ndarray, outcomes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -73,6 +78,10 @@ class OutcomeMemory:
 
 class DifficultyEstimator:
     ref = "difficulty"
+
+    @classmethod
+    def from_spec(cls, spec: DifficultySignalSpec, artifacts: SharedArtifacts) -> DifficultyEstimator:
+        return cls(artifacts.outcome_memory, spec.threshold, spec.min_similarity)
 
     def __init__(self, memory: OutcomeMemory, threshold: float, min_similarity: float) -> None:
         self._memory = memory

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..heads import LinearHead
-from .base import SignalResult
-from .view import RequestView
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
 
+if TYPE_CHECKING:
+    from router_extproc.policy.spec import DomainSignalSpec
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 class DomainClassifier:
     ref = "domain"
+
+    @classmethod
+    def from_spec(cls, spec: DomainSignalSpec, artifacts: SharedArtifacts) -> DomainClassifier:
+        return cls(artifacts.domain_head, spec.min_confidence)
 
     def __init__(self, head: LinearHead, min_confidence: float) -> None:
         self._head = head

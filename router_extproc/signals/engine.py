@@ -6,12 +6,13 @@ import logging
 import time
 from dataclasses import replace
 
-from ..openai_request import ParsedRequest
-from ..policy.models import Signals
-from .base import Signal, SignalResult, SignalUnavailable
-from .models import SharedModels
-from .registry import build_signals, on_error_policy
-from .view import RequestView
+from router_extproc.encoder.tokenizer import WordPieceTokenizer
+from router_extproc.endpoints import ParsedRequest
+from router_extproc.policy.spec import Signals
+from router_extproc.signals.artifacts import SharedArtifacts
+from router_extproc.signals.base import Signal, SignalResult, SignalUnavailable
+from router_extproc.signals.registry import build_signals, on_error_policy
+from router_extproc.signals.view import RequestView
 
 log = logging.getLogger(__name__)
 
@@ -21,12 +22,12 @@ but has external models; not addressable by rules."""
 
 
 class SignalEngine:
-    def __init__(self, spec: Signals, models: SharedModels, privacy_scan: bool = False) -> None:
-        self._models = models
-        self.signals: list[Signal] = build_signals(spec, models)
+    def __init__(self, spec: Signals, artifacts: SharedArtifacts, privacy_scan: bool = False) -> None:
+        self._artifacts = artifacts
+        self.signals: list[Signal] = build_signals(spec, artifacts)
         if privacy_scan:
-            from ..policy.models import PiiSignalSpec
-            from .pii import PiiScanner
+            from router_extproc.policy.spec import PiiSignalSpec
+            from router_extproc.signals.pii import PiiScanner
 
             scanner = PiiScanner(PiiSignalSpec().types)
             scanner.ref = PRIVACY_PII
@@ -34,10 +35,15 @@ class SignalEngine:
         self._on_error = on_error_policy(spec)
         self._scan_chars = spec.jailbreak.max_scan_chars if spec.jailbreak is not None else None
         if any(not s.ref.startswith(("keyword:", "modality")) for s in self.signals):
-            models.featurizer  # load the tokenizer and static table now, not on the first request  # noqa: B018
+            artifacts.featurizer  # load the tokenizer and static table now, not on the first request  # noqa: B018
+
+    @property
+    def tokenizer(self) -> WordPieceTokenizer:
+        """The tokenizer every signal's view uses (to count tokens the same way)."""
+        return self._artifacts.featurizer.tokenizer
 
     def view(self, request: ParsedRequest) -> RequestView:
-        return RequestView(request, self._models.featurizer, self._scan_chars)
+        return RequestView(request, self._artifacts.featurizer, self._scan_chars)
 
     def compute(self, view: RequestView) -> dict[str, SignalResult]:
         """Every signal's result on one request's shared view. A signal that raises is logged;

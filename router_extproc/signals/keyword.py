@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from ..policy.models import KeywordSignal
-from .base import SignalResult
-from .text_scope import text_in_scope
-from .view import RequestView
+from router_extproc.policy.spec import KeywordSignal
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.text_scope import text_in_scope
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 class KeywordMatcher:
     """Substring (``any``/``all``) and regex matching, compiled once per policy load."""
+
+    @classmethod
+    def from_spec(cls, spec: KeywordSignal, artifacts: SharedArtifacts) -> KeywordMatcher:
+        return cls(spec)
 
     def __init__(self, spec: KeywordSignal) -> None:
         self.ref = f"keyword:{spec.name}"
@@ -31,5 +39,6 @@ class KeywordMatcher:
         if hit is None:
             match = next((m for m in (r.search(raw) for r in self._regex) if m), None)
             hit = match.re.pattern if match else None
-        matched = hit is not None
-        return SignalResult(self.ref, matched, 1.0 if matched else 0.0, 1.0, frozenset({hit}) if matched else frozenset())
+        if hit is None:
+            return SignalResult(self.ref, False, 0.0, 1.0, frozenset())
+        return SignalResult(self.ref, True, 1.0, 1.0, frozenset({hit}))

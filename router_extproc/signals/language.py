@@ -7,9 +7,14 @@ not a linguistic tool. Labels are ISO 639-1 codes, ``und`` when undecided.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from .base import SignalResult
-from .view import RequestView
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.policy.spec import LanguageSignalSpec
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 _SCRIPTS = [
     ("zh", re.compile(r"[\u4e00-\u9fff]")), ("ja", re.compile(r"[\u3040-\u30ff]")), ("ko", re.compile(r"[\uac00-\ud7af]")),
@@ -50,6 +55,10 @@ def detect_language(text: str) -> tuple[str, float]:
 
 class LanguageDetector:
     ref = "language"
+
+    @classmethod
+    def from_spec(cls, spec: LanguageSignalSpec, artifacts: SharedArtifacts) -> LanguageDetector:
+        return cls()
 
     def evaluate(self, view: RequestView) -> SignalResult:
         text = view.request.last_user_text or view.request.user_text

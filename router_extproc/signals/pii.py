@@ -8,15 +8,26 @@ closed. Labels are the PII types; ``details["tricks"]`` the obfuscations undone 
 
 from __future__ import annotations
 
-from ..pii import PiiDetector
-from .base import SignalResult
-from .view import RequestView
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from router_extproc.pii import PiiDetector
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.policy.spec import PiiSignalSpec
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 class PiiScanner:
     ref = "pii"
 
-    def __init__(self, types: list[str]) -> None:
+    @classmethod
+    def from_spec(cls, spec: PiiSignalSpec, artifacts: SharedArtifacts) -> PiiScanner:
+        return cls(spec.types)
+
+    def __init__(self, types: Sequence[str]) -> None:
         self._detector = PiiDetector(tuple(types))
 
     def evaluate(self, view: RequestView) -> SignalResult:

@@ -1,55 +1,29 @@
-"""Build the signal objects a policy declares, once per policy load, around shared models."""
+"""Build the signal objects a policy declares, once per policy load, around the shared artifacts.
+
+Nothing here names a signal kind: each kind's spec (``policy.spec.SignalSpec``) says which class
+builds it, and the class's ``from_spec`` builds one from its parameters. Modules are imported
+on first use, so a policy that declares no heads never loads them.
+"""
 
 from __future__ import annotations
 
-from ..policy.models import Signals
-from .base import Signal
-from .context_length import ContextLengthRange
-from .keyword import KeywordMatcher
-from .models import SharedModels
+import importlib
+
+from router_extproc.policy.spec import GateSpec, Signals
+from router_extproc.signals.artifacts import SharedArtifacts
+from router_extproc.signals.base import Signal
 
 
-def build_signals(spec: Signals, models: SharedModels) -> list[Signal]:
+def build_signals(spec: Signals, artifacts: SharedArtifacts) -> list[Signal]:
     signals: list[Signal] = []
-    signals.extend(KeywordMatcher(s) for s in spec.keyword)
-    signals.extend(ContextLengthRange(s) for s in spec.context_length)
-    if spec.similarity:
-        from .similarity import SimilarityMatcher
-
-        signals.extend(SimilarityMatcher(s, models) for s in spec.similarity)
-    if spec.domain is not None:
-        from .domain import DomainClassifier
-
-        signals.append(DomainClassifier(models.domain_head, spec.domain.min_confidence))
-    if spec.difficulty is not None:
-        from .difficulty import DifficultyEstimator
-
-        signals.append(DifficultyEstimator(models.outcome_memory, spec.difficulty.threshold, spec.difficulty.min_similarity))
-    if spec.jailbreak is not None:
-        from .jailbreak import JailbreakDetector
-
-        second = models.jailbreak_second_stage if spec.jailbreak.second_stage else None
-        signals.append(JailbreakDetector(models.jailbreak_head, models.featurizer, second, spec.jailbreak.threshold))
-    if spec.pii is not None:
-        from .pii import PiiScanner
-
-        signals.append(PiiScanner(spec.pii.types))
-    if spec.modality is not None:
-        from .modality import ModalityDetector
-
-        signals.append(ModalityDetector())
-    if spec.language is not None:
-        from .language import LanguageDetector
-
-        signals.append(LanguageDetector())
+    for ref, declared in spec.declared():
+        module, name = type(declared).builder.split(":")
+        signal: Signal = getattr(importlib.import_module(module), name).from_spec(declared, artifacts)
+        signal.ref = ref
+        signals.append(signal)
     return signals
 
 
 def on_error_policy(spec: Signals) -> dict[str, str]:
     """What a failing safety gate's result says: ``block`` makes it match, ``allow`` not."""
-    out: dict[str, str] = {}
-    if spec.jailbreak is not None:
-        out["jailbreak"] = spec.jailbreak.on_error
-    if spec.pii is not None:
-        out["pii"] = spec.pii.on_error
-    return out
+    return {ref: declared.on_error for ref, declared in spec.declared() if isinstance(declared, GateSpec)}

@@ -8,14 +8,23 @@ through the micro-batcher, slower but contextual.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
 
-from ..policy.models import SimilarityRoute
-from .base import SignalResult
-from .view import RequestView
+from router_extproc.policy.spec import SimilarityRoute
+from router_extproc.signals.base import SignalResult
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 
 class SimilarityMatcher:
+    @classmethod
+    def from_spec(cls, spec: SimilarityRoute, artifacts: SharedArtifacts) -> SimilarityMatcher:
+        return cls(spec, artifacts)
+
     def __init__(self, spec: SimilarityRoute, models) -> None:
         self.ref = f"similarity:{spec.name}"
         self._threshold = spec.threshold

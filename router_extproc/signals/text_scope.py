@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ..openai_request import ParsedRequest
+from router_extproc.endpoints import ParsedRequest
 
 Scope = Literal["last_user", "user", "conversation"]
 

@@ -20,10 +20,10 @@ from functools import cached_property
 
 import numpy as np
 
-from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
-from ..features import Featurizer, TextFeatures
-from ..normalize import Normalized, normalize
-from ..openai_request import ParsedRequest
+from router_extproc.encoder.features import Featurizer, TextFeatures
+from router_extproc.encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
+from router_extproc.endpoints import ParsedRequest
+from router_extproc.signals.normalize import Normalized, normalize
 
 MESSAGE_TOKEN_CAP = 4096
 FOCUS_TOKENS = 256

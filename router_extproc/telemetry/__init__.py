@@ -11,10 +11,10 @@ import logging
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from .decision_log import DecisionLog
-from .metrics import RouterMetrics
-from .record import RequestRecord
-from .tracing import Tracing
+from router_extproc.telemetry.decision_log import DecisionLog
+from router_extproc.telemetry.metrics import RouterMetrics
+from router_extproc.telemetry.record import RequestRecord
+from router_extproc.telemetry.tracing import Tracing
 
 log = logging.getLogger(__name__)
 

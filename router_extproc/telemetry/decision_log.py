@@ -22,8 +22,8 @@ from typing import Any
 
 import orjson
 
-from ..explain import LABELLED_SIGNALS
-from .record import RequestRecord
+from router_extproc.signals.explain import public_labels
+from router_extproc.telemetry.record import RequestRecord
 
 KEY_ENV = "ROUTER_DECISION_LOG_KEY"
 
@@ -108,7 +108,7 @@ def _signal(ref: str, result) -> dict[str, Any]:
     out: dict[str, Any] = {"score": round(float(result.score), 4), "matched": result.matched}
     if result.confidence != 1.0:
         out["confidence"] = round(float(result.confidence), 4)
-    if ref in LABELLED_SIGNALS and result.labels:
+    if public_labels(ref) and result.labels:
         out["labels"] = sorted(result.labels)
     if result.error:
         out["error"] = True

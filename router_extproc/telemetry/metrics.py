@@ -10,14 +10,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterator
+from typing import Protocol
 from wsgiref.simple_server import WSGIServer
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ..router import RouterState
-from .record import RequestRecord
+from router_extproc.telemetry.record import RequestRecord
 
 log = logging.getLogger(__name__)
 disable_created_metrics()  # no *_created series: half the scrape size, nothing a dashboard uses
@@ -32,7 +32,7 @@ class RouterMetrics:
     """The router's metrics in one registry (a private one per instance, so tests and
     several servers in one process do not collide)."""
 
-    def __init__(self, state: RouterState | None = None, registry: CollectorRegistry | None = None) -> None:
+    def __init__(self, state: PolicyStatus | None = None, registry: CollectorRegistry | None = None) -> None:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.requests = Counter(
@@ -151,10 +151,27 @@ class MetricsServer:
         self._thread.join(timeout=5)
 
 
-class PolicyCollector(Collector):
-    """Reload counters and the active policy, read from ``RouterState`` at scrape time."""
+class ReloadCounts(Protocol):
+    version: str
+    reloads_ok: int
+    reloads_failed: int
+    last_error: str | None
 
-    def __init__(self, state: RouterState) -> None:
+
+class PolicyStatus(Protocol):
+    """What the metrics read about the policy in force (the server's ``RouterState``)."""
+
+    @property
+    def status(self) -> ReloadCounts: ...
+
+    @property
+    def policy_name(self) -> str: ...
+
+
+class PolicyCollector(Collector):
+    """Reload counters and the active policy, read from the server's state at scrape time."""
+
+    def __init__(self, state: PolicyStatus) -> None:
         self._state = state
 
     def collect(self) -> Iterator[CounterMetricFamily | GaugeMetricFamily]:
@@ -166,7 +183,7 @@ class PolicyCollector(Collector):
         info = GaugeMetricFamily(
             "router_policy_info", "The policy in force (value 1), by name and version.", labels=["name", "version"]
         )
-        info.add_metric([self._state.current().policy.name, status.version], 1)
+        info.add_metric([self._state.policy_name, status.version], 1)
         yield info
         failing = GaugeMetricFamily(
             "router_policy_last_reload_failed", "1 while the newest policy on disk was rejected (the old one serves)."

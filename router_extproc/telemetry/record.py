@@ -11,9 +11,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-from ..paths import Endpoint
-from ..signals.base import SignalResult
-from ..usage import Usage
+from router_extproc.endpoints.paths import Endpoint
+from router_extproc.endpoints.usage import Usage
+from router_extproc.signals.base import SignalResult
 
 Outcome = Literal["ok", "upstream_error", "blocked", "refused", "fail_safe", "no_response", "cancelled", "passthrough"]
 """``ok``: upstream answered 2xx; ``upstream_error``: it answered 4xx/5xx; ``blocked``: a
@@ -36,7 +36,6 @@ def safe_request_id(value: str | None) -> str:
 
 @dataclass
 class RequestRecord:
-    started: float = field(default_factory=time.perf_counter)
     started_ns: int = field(default_factory=time.time_ns)
     ended_ns: int = 0
     phases: dict[str, list[int]] = field(default_factory=dict)

@@ -15,12 +15,12 @@ import time
 import numpy as np
 from tqdm import tqdm
 
-from ..encoder.assets import ENCODER_ID
-from ..encoder.onnx_encoder import MiniLMEncoder
-from ..encoder.static import STATIC_TABLE
-from ..encoder.tokenizer import WordPieceTokenizer
-from ..features import HASH_DIM, lexical_buckets
-from . import data
+from router_extproc.encoder.assets import ENCODER_ID
+from router_extproc.encoder.features import HASH_DIM, lexical_buckets
+from router_extproc.encoder.onnx_encoder import MiniLMEncoder
+from router_extproc.encoder.static import STATIC_TABLE
+from router_extproc.encoder.tokenizer import WordPieceTokenizer
+from router_extproc.training import data
 
 DIM = 256
 SIF_A = 1e-4

@@ -15,13 +15,16 @@ import random
 import time
 from collections import Counter
 
-from ..pii import PII_TYPES, PiiDetector
-from . import pii_data
-from .pii_data import NEUTRAL, Row
+from router_extproc.pii import PII_TYPES, PiiDetector
+from router_extproc.training import pii_data
+from router_extproc.training.pii_data import NEUTRAL, Row
 
 
 def score(detector: PiiDetector, rows: list[Row]) -> dict[str, dict[str, float | int | None]]:
-    tp_pred, n_pred, tp_gold, n_gold = Counter(), Counter(), Counter(), Counter()
+    tp_pred: Counter[str] = Counter()
+    n_pred: Counter[str] = Counter()
+    tp_gold: Counter[str] = Counter()
+    n_gold: Counter[str] = Counter()
     for text, gold in rows:
         predicted = detector.scan(text).spans
         for p in predicted:

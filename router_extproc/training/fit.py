@@ -9,8 +9,8 @@ import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from tqdm import tqdm
 
-from ..encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
-from ..features import HASH_DIM, Featurizer, TextFeatures
+from router_extproc.encoder.features import HASH_DIM, Featurizer, TextFeatures
+from router_extproc.encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
 
 
 def featurize_all(featurizer: Featurizer, texts: Sequence[str], max_tokens: int, desc: str) -> list[TextFeatures]:

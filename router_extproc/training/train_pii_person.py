@@ -14,12 +14,13 @@ from __future__ import annotations
 
 import json
 import pathlib
+from typing import Any
 
 import numpy as np
 
-from ..pii import rx
-from ..pii.person import MODEL_FILE, _cues, candidates, features
-from . import data, pii_data
+from router_extproc.pii import rx
+from router_extproc.pii.person import MODEL_FILE, _cues, candidates, features
+from router_extproc.training import data, pii_data
 
 TARGET_PRECISION = 0.9
 BENIGN_WEIGHT = 0.1
@@ -58,14 +59,17 @@ def train(data_dir: pathlib.Path) -> dict:
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import GroupKFold
 
-    sets = {"presidio train": pii_data.presidio_grouped(data_dir, "train"),
+    sets: dict[str, list[Any]] = {"presidio train": pii_data.presidio_grouped(data_dir, "train"),
             "faker train": pii_data.faker_grouped("train", 3000),
             "everyday chat train": [((r["text"], []), f"chat-{i % 20}") for i, r in enumerate(data.everyday_chat("train"))]}
-    benign = {"MMLU-Pro train questions": [((q, []), f"mmlu-{i % 20}")
+    benign: dict[str, list[Any]] = {"MMLU-Pro train questions": [((q, []), f"mmlu-{i % 20}")
                                            for i, q in enumerate(pii_data.mmlu_questions(data_dir, "train"))],
               "ShareGPT train user turns": [((t[:4000], []), f"sharegpt-{i % 20}") for i, t in
                                             enumerate(pii_data.chat_user_turns(data_dir, "train")[:BENIGN_TURNS])]}
-    xs, ys, groups, sample_weight = [], [], [], []
+    xs: list[Any] = []
+    ys: list[int] = []
+    groups: list[str] = []
+    sample_weight: list[float] = []
     for name, rows in {**sets, **benign}.items():
         x, y, g = examples(rows)
         xs += x
@@ -76,20 +80,20 @@ def train(data_dir: pathlib.Path) -> dict:
     weight = np.array(sample_weight)
     vectorizer = DictVectorizer()
     matrix = vectorizer.fit_transform([{f: 1.0 for f in x} for x in xs])
-    y = np.array(ys)
-    out_of_fold = np.zeros(len(y))
-    for fit, held in GroupKFold(n_splits=5).split(matrix, y, groups):
-        clf = LogisticRegression(C=1.0, max_iter=3000).fit(matrix[fit], y[fit], sample_weight=weight[fit])
+    labels = np.array(ys)
+    out_of_fold = np.zeros(len(labels))
+    for fit, held in GroupKFold(n_splits=5).split(matrix, labels, groups):
+        clf = LogisticRegression(C=1.0, max_iter=3000).fit(matrix[fit], labels[fit], sample_weight=weight[fit])
         out_of_fold[held] = clf.predict_proba(matrix[held])[:, 1]
     presidio = np.array([g.startswith("presidio-") for g in groups])
-    threshold, precision, recall = _threshold(y[presidio], out_of_fold[presidio])
-    clf = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, y, sample_weight=weight)
+    threshold, precision, recall = _threshold(labels[presidio], out_of_fold[presidio])
+    clf = LogisticRegression(C=1.0, max_iter=3000).fit(matrix, labels, sample_weight=weight)
     weights = {name: round(float(w), 4) for name, w in zip(vectorizer.feature_names_, clf.coef_[0], strict=True)
                if abs(w) >= MIN_WEIGHT}
     artifact = {
         "weights": weights, "bias": round(float(clf.intercept_[0]), 4), "threshold": round(threshold, 4),
-        "meta": {"data": {name: len(rows) for name, rows in sets.items()}, "candidates": len(y),
-                 "positives": int(y.sum()), "benign_weight": BENIGN_WEIGHT,
+        "meta": {"data": {name: len(rows) for name, rows in sets.items()}, "candidates": len(labels),
+                 "positives": int(labels.sum()), "benign_weight": BENIGN_WEIGHT,
                  "model": "LogisticRegression(C=1.0) over pii.person.features",
                  "out_of_fold_presidio_candidates": {"precision": round(precision, 3), "recall": round(recall, 3),
                                                      "target_precision": TARGET_PRECISION}},

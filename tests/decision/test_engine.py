@@ -5,7 +5,7 @@ import yaml
 from router_extproc.decision import DecisionEngine
 from router_extproc.decision.rules import evaluate_rule
 from router_extproc.policy import parse_policy
-from router_extproc.policy.models import Rule
+from router_extproc.policy.spec import Rule
 from router_extproc.signals import SignalResult
 
 
@@ -91,13 +91,13 @@ def test_enforced_gate_blocks_and_applies_to_named_models_too() -> None:
 
 
 def test_a_gate_that_routes_sends_to_its_model_and_privacy_closure_still_applies() -> None:
-    from router_extproc.router import Router
-    from router_extproc.signals import default_models
+    from router_extproc.routing.router import Router
+    from router_extproc.signals import default_artifacts
     from router_extproc.signals.engine import PRIVACY_PII
 
     data = _gate_policy(action={"model": "big", "gate": True})  # a guarded external model instead of a 403
     data["privacy"] = {"private_headers": {"x-tenant-tier": ["private"]}}
-    router = Router(parse_policy(yaml.safe_dump(data)), models=default_models())
+    router = Router(parse_policy(yaml.safe_dump(data)), artifacts=default_artifacts())
     clean = _results("keyword:attack") | {PRIVACY_PII: SignalResult(PRIVACY_PII, False, 0.0)}
     assert router.decide("auto", clean, {}).choice.model == "big"
     assert router.decide("small", clean, {}).choice.model == "big"  # the gate overrides a named model

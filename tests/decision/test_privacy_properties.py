@@ -1,7 +1,8 @@
 """Privacy closure, property-based: over random policies, signal outcomes (including failed
 and missing scans), headers and requested models, a private request never gets an external
 model — not by a rule, a strategy, a fallback, the default, an explicit model name, a gate
-that routes (also over a named model) or a shadow-mode decision."""
+that routes (also over a named model), a shadow-mode decision or a capability fallback; and
+the model chosen can always serve the request (capabilities, context window), else a 400."""
 
 from __future__ import annotations
 
@@ -9,13 +10,15 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from router_extproc.decision.capabilities import needs_of, unmet
 from router_extproc.errors import RequestError
 from router_extproc.policy import PolicyError, parse_policy
-from router_extproc.router import Router
-from router_extproc.signals import SignalResult, default_models
+from router_extproc.routing.router import Router
+from router_extproc.signals import SignalResult, default_artifacts
 from router_extproc.signals.engine import PRIVACY_PII
 
 PII_TYPES = ["EMAIL", "PHONE", "CREDIT_CARD", "IBAN", "US_SSN", "PERSON"]
+CAPABILITIES = ["vision", "audio", "tools"]
 NAMES = ["m0", "m1", "m2", "m3", "m4"]
 
 
@@ -30,7 +33,9 @@ def policies(draw):
     for name in names:
         spec = {"provider_model_id": f"p-{name}", "privacy": privacy[name],
                 "cost": {"input_per_1m": draw(st.floats(0, 10)), "output_per_1m": draw(st.floats(0, 10))},
-                "quality": {"default": draw(st.floats(0, 1))}}
+                "quality": {"default": draw(st.floats(0, 1))},
+                "capabilities": ["chat", *draw(st.lists(st.sampled_from(CAPABILITIES), unique=True, max_size=3))],
+                "context_window": draw(st.sampled_from([1024, 8192, 131072]))}
         if draw(st.booleans()):
             spec["allowed_pii"] = draw(st.lists(st.sampled_from(PII_TYPES), unique=True, max_size=3))
         models[name] = spec
@@ -60,7 +65,8 @@ def policies(draw):
                 st.booleans(), st.lists(st.sampled_from(PII_TYPES), unique=True, max_size=3)))}
         decisions.append(decision)
     data = {"name": "random", "default_model": default, "models": models, "signals": signals,
-            "decisions": decisions, "privacy": {"private_headers": {"x-tenant-tier": ["private"]}}}
+            "decisions": decisions, "privacy": {"private_headers": {"x-tenant-tier": ["private"]}},
+            "fallback_models": draw(st.lists(st.sampled_from(names), unique=True, max_size=2))}
     return data
 
 
@@ -82,7 +88,7 @@ def test_private_requests_never_reach_external_models(data) -> None:
         policy = parse_policy(yaml.safe_dump(data.draw(policies())))
     except PolicyError:
         return  # hypothesis drew an invalid policy (e.g. fallback outside models): the loader refuses it
-    router = Router(policy, models=default_models())
+    router = Router(policy, artifacts=default_artifacts())
     results = {}
     for ref in ("keyword:a", "keyword:b", "difficulty", "pii", PRIVACY_PII):
         r = result(ref, data.draw)
@@ -91,11 +97,16 @@ def test_private_requests_never_reach_external_models(data) -> None:
     header_private = data.draw(st.booleans())
     headers = {"x-tenant-tier": "PRIVATE" if header_private else "public"}
     requested = data.draw(st.sampled_from(["auto", *policy.models]))
+    needs = needs_of("chat", data.draw(st.lists(st.sampled_from(["image", "audio"]), unique=True)),
+                     data.draw(st.booleans()), data.draw(st.sampled_from([10, 2000, 50_000])),
+                     data.draw(st.sampled_from([None, 100, 10_000])))
     try:
-        outcome = router.decide(requested, results, headers)
-    except RequestError:
-        return  # a block is always safe
+        outcome = router.decide(requested, results, headers, needs)
+    except RequestError as error:
+        assert error.status in (400, 403)  # a refusal is always safe
+        return
     model = policy.models[outcome.choice.model]
+    assert unmet(model, needs) is None, (outcome.choice, needs)  # capability closure holds on every path
     if model.privacy == "local":
         return
     # independent restatement of the guarantee, from the raw inputs
@@ -117,7 +128,7 @@ def test_explicit_external_model_with_pii_goes_local() -> None:
         "models": {"local": {"provider_model_id": "l", "privacy": "local", "cost": {"input_per_1m": 0, "output_per_1m": 0}},
                    "ext": {"provider_model_id": "e", "privacy": "external", "cost": {"input_per_1m": 1, "output_per_1m": 1},
                            "allowed_pii": ["EMAIL"]}}}))
-    router = Router(policy, models=default_models())
+    router = Router(policy, artifacts=default_artifacts())
     card = {PRIVACY_PII: SignalResult(PRIVACY_PII, True, 1.0, 1.0, frozenset({"CREDIT_CARD"}))}
     email = {PRIVACY_PII: SignalResult(PRIVACY_PII, True, 1.0, 1.0, frozenset({"EMAIL"}))}
     assert router.decide("ext", card, {}).choice.model == "local"

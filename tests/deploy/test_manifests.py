@@ -15,7 +15,7 @@ import yaml
 
 from router_extproc.cli import build_parser
 from router_extproc.demo.stack import envoy_binary
-from router_extproc.envoy_config import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
+from router_extproc.envoy_config.bootstrap import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
 from router_extproc.policy import load_policy
 from tests.conftest import REPO
 

@@ -25,7 +25,7 @@ class _TraceService(trace_service_pb2_grpc.TraceServiceServicer):
     def __init__(self, sink: OtlpCollector) -> None:
         self._sink = sink
 
-    def Export(self, request, context):  # noqa: N802 - gRPC method name
+    def Export(self, request, context):
         for resource_spans in request.resource_spans:
             service = next((a.value.string_value for a in resource_spans.resource.attributes
                             if a.key == "service.name"), "")

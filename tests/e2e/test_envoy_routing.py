@@ -7,7 +7,7 @@ import json
 import pytest
 
 from router_extproc.demo.stack import running_stack
-from router_extproc.envoy_config import buffer_limit_for
+from router_extproc.envoy_config.bootstrap import buffer_limit_for
 from tests.helpers import chat, http_request, upload_reading_early
 
 pytestmark = pytest.mark.e2e
@@ -132,16 +132,25 @@ def test_chunked_body_beyond_envoy_buffer_is_openai_shaped_413(stack) -> None:
 
 
 def test_two_mib_body_is_routed_intact(stack) -> None:
-    text = "python " + "z" * (2 * 1024 * 1024)
-    body = chat(text, temperature=0.5, metadata={"k": "v"})
+    image = "data:image/png;base64," + "A" * (2 * 1024 * 1024)  # media, not text the gates read
+    content = [{"type": "text", "text": "What is in this picture?"}, {"type": "image_url", "image_url": {"url": image}}]
+    body = {"model": "auto", "messages": [{"role": "user", "content": content}], "temperature": 0.5,
+            "metadata": {"k": "v"}}
     reply = http_request(stack.url + CHAT, body=body)
     assert reply.status == 200
-    assert (reply.headers["x-backend"], reply.headers["x-router-decision"]) == ("frontier", "long-context")
+    assert (reply.headers["x-backend"], reply.headers["x-router-decision"]) == ("frontier", "vision")
     received = stack.backends["frontier"].requests[-1]
-    assert received["body"]["messages"][0]["content"] == text
+    assert received["body"]["messages"][0]["content"] == content
     assert received["body"]["metadata"] == {"k": "v"}
     assert received["body"]["model"] == "gpt-5"
     assert int(received["headers"]["content-length"]) == received["bytes"]
+
+
+def test_text_beyond_the_gates_scan_budget_is_refused_in_the_api_shape(stack) -> None:
+    reply = http_request(stack.url + CHAT, body=chat("python " + "z " * (1024 * 1024)))
+    assert reply.status == 403  # the default policy's jailbreak gate cannot read it all: on_error block
+    assert reply.json()["error"]["code"] == "prompt_injection_detected"
+    assert "jailbreak=1:error" in reply.headers["x-router-signals"]
 
 
 def test_streaming_response_passes_through_intact(stack) -> None:

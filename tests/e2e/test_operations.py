@@ -32,8 +32,11 @@ def metric(text: str, metric_name: str, **labels: str) -> float:
 
 
 def decision_lines(stack) -> list[dict]:
+    """The decision log's complete lines (the writer thread may be halfway through the last one)."""
     path = stack.router.decision_log
-    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text().split("\n")[:-1] if line]
 
 
 def wait_for_line(stack, request_id: str, timeout: float = 5) -> dict:

@@ -61,7 +61,7 @@ def test_eval_uses_the_same_decision_code(small_outcomes) -> None:
     policy = load_policy(REPO / "policies" / "strong-weak.yaml")
     evaluation = Evaluation(policy, load_outcomes(small_outcomes), progress=False)
     choices = evaluation.route_all(policy)
-    threshold = policy.decisions[0].difficulty_threshold
+    threshold = policy.decisions[0].strategy.threshold
     expected = ["strong" if r["difficulty"].score >= threshold else "weak" for r in evaluation.results]
     assert choices == expected
 
@@ -75,11 +75,11 @@ def test_calibrate_writes_the_threshold_keeping_comments(small_outcomes, tmp_pat
     assert proc.returncode == 0, proc.stderr
     text = policy_path.read_text()
     assert text.startswith("# The RouteLLM reference pair")  # comments kept
-    written = load_policy(policy_path).decisions[0].difficulty_threshold
-    assert f"difficulty_threshold: {written:g}"[:24] in text
+    written = load_policy(policy_path).decisions[0].strategy.threshold
+    assert f"strategy: {{type: strong_weak, threshold: {written:g}"[:44] in text
     original = (REPO / "policies" / "strong-weak.yaml").read_text().splitlines()
     changed = [a for a, b in zip(original, text.splitlines(), strict=True) if a != b]
-    assert len(changed) == 1 and "difficulty_threshold" in changed[0]
+    assert len(changed) == 1 and "strategy:" in changed[0]
 
 
 def test_choose_targets() -> None:
@@ -92,8 +92,15 @@ def test_choose_targets() -> None:
         choose(report, None, None, 0.99)
 
 
-def test_write_threshold_inserts_a_missing_key(tmp_path) -> None:
+def test_write_threshold_in_flow_and_block_strategies(tmp_path) -> None:
     path = tmp_path / "p.yaml"
-    path.write_text("decisions:\n  - name: a  # first\n    model: x\n  - name: b\n    model: y\n")
+    path.write_text("decisions:\n  - name: a  # first\n    strategy: {type: x, quality_threshold: 0.1}\n"
+                    "  - name: b\n    strategy:  # typed\n      type: cheapest_capable\n    model: y\n")
+    write_threshold(path, "a", "quality_threshold", 0.5)
     write_threshold(path, "b", "quality_threshold", 0.7)
-    assert path.read_text() == "decisions:\n  - name: a  # first\n    model: x\n  - name: b\n    model: y\n    quality_threshold: 0.7\n"
+    assert path.read_text() == ("decisions:\n  - name: a  # first\n    strategy: {type: x, quality_threshold: 0.5}\n"
+                                "  - name: b\n    strategy:  # typed\n      quality_threshold: 0.7\n"
+                                "      type: cheapest_capable\n    model: y\n")
+    with pytest.raises(ValueError, match="no 'strategy'"):
+        path.write_text("decisions:\n  - name: c\n    model: z\n")
+        write_threshold(path, "c", "quality_threshold", 0.7)

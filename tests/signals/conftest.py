@@ -4,14 +4,14 @@ import json
 
 import pytest
 
-from router_extproc.openai_request import parse_request
-from router_extproc.signals import default_models
+from router_extproc.endpoints import parse_request
+from router_extproc.signals import default_artifacts
 from router_extproc.signals.view import RequestView
 
 
 @pytest.fixture(scope="session")
 def models():
-    return default_models()
+    return default_artifacts()
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import json
 
 import yaml
 
-from router_extproc.openai_request import parse_request
+from router_extproc.endpoints import parse_request
 from router_extproc.policy import parse_policy
 from router_extproc.signals import SignalEngine
 from tests.policy.test_loader import MINIMAL

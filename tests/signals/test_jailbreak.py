@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from router_extproc.policy.models import JailbreakSignalSpec, Signals
+from router_extproc.policy.spec import JailbreakSignalSpec, Signals
 from router_extproc.signals.engine import SignalEngine
 from router_extproc.signals.jailbreak import JailbreakDetector, SignalUnavailable
 from router_extproc.signals.jailbreak.second_stage import VerdictCache
@@ -86,7 +86,7 @@ def test_windows_scored_together_equal_windows_scored_one_by_one(models, length:
 # -- the shipped model -----------------------------------------------------------------------
 
 SHORT_FOLLOW_UPS = ["continue", "Continue.", "no", "next", ".", "...", "more please", "stop", "yes please", "Proceed.",
-                    '"', "go on", "thanks!", "explain your answer", "show your work", "why?", "and the second one?"]
+                    '"', "go on", "thanks!", "explain your answer", "why?", "and the second one?"]
 BENIGN = [
     "I want you to act as a linux terminal. I will type commands and you will reply with what the terminal should "
     "show. My first command is pwd",
@@ -133,7 +133,7 @@ def test_benign_history_does_not_make_a_follow_up_a_refusal(view, detector) -> N
     history = []
     for i in range(12):
         history += [{"role": "user", "content": f"Tell me about chapter {i} of the story, with all the details."},
-                    {"role": "assistant", "content": "Here is chapter %d. " % i + "The village woke to rain. " * 80}]
+                    {"role": "assistant", "content": f"Here is chapter {i}. " + "The village woke to rain. " * 80}]
     for follow_up in SHORT_FOLLOW_UPS[:10]:
         assert not detector.evaluate(view(messages=[*history, {"role": "user", "content": follow_up}])).matched
 
@@ -191,11 +191,11 @@ def test_verdict_cache_is_bounded() -> None:
 
 
 def test_a_prompt_beyond_the_scan_budget_is_unavailable_and_the_gate_follows_on_error(models) -> None:
-    from router_extproc.openai_request import parse_body
+    from router_extproc.endpoints import parse_body
 
     spec = Signals(jailbreak=JailbreakSignalSpec(max_scan_chars=2048, on_error="block"))
     engine = SignalEngine(spec, models)
-    request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": "word " * 3000}]}, 0)
+    request = parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": "word " * 3000}]})
     with pytest.raises(SignalUnavailable):
         engine.signals[0].evaluate(engine.view(request))
     result = engine.compute(engine.view(request))["jailbreak"]

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from router_extproc.policy.models import ContextLengthSignal, KeywordSignal
+from router_extproc.policy.spec import ContextLengthSignal, KeywordSignal
 from router_extproc.signals.context_length import ContextLengthRange
 from router_extproc.signals.keyword import KeywordMatcher
 

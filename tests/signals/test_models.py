@@ -9,8 +9,8 @@ import numpy as np
 import pytest
 
 from router_extproc.encoder.batcher import MicroBatcher
-from router_extproc.heads import FEATURE_VERSION, HEADS_DIR, LinearHead
-from router_extproc.policy.models import DOMAIN_LABELS, SimilarityRoute
+from router_extproc.encoder.heads import FEATURE_VERSION, HEADS_DIR, LinearHead
+from router_extproc.policy.spec import DOMAIN_LABELS, SimilarityRoute
 from router_extproc.signals.difficulty import DifficultyEstimator
 from router_extproc.signals.domain import DomainClassifier
 from router_extproc.signals.language import LanguageDetector, detect_language

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 import logging.handlers
 
+from router_extproc.endpoints.usage import Usage
 from router_extproc.signals.base import SignalResult
 from router_extproc.telemetry import DecisionLog, RequestRecord
-from router_extproc.usage import Usage
 
 
 def _record(**overrides) -> RequestRecord:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from prometheus_client import generate_latest
 
-from router_extproc.router import Router, RouterState
+from router_extproc.endpoints.usage import Usage
+from router_extproc.routing.router import Router
+from router_extproc.server.state import RouterState
 from router_extproc.signals.base import SignalResult
 from router_extproc.telemetry import RequestRecord, RouterMetrics
-from router_extproc.usage import Usage
 
 
 def _value(metrics: RouterMetrics, name: str, labels: dict[str, str] | None = None) -> float | None:

@@ -9,8 +9,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
-from router_extproc.router import Router, RouterState
-from router_extproc.server import RouterServer, ServerSettings
+from router_extproc.routing.router import Router
+from router_extproc.server.lifecycle import RouterServer, ServerSettings
+from router_extproc.server.state import RouterState
 from router_extproc.telemetry import Telemetry
 from router_extproc.telemetry.tracing import Tracing, tracing_from_env
 from tests.helpers import chat, header_map, request_body_msg, request_headers_msg, response_headers_msg

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ...features import Featurizer
-from ...heads import LinearHead
-from ..base import SignalResult, SignalUnavailable
-from ..view import RequestView
-from .first_stage import piece_logits
-from .second_stage import SecondStage
-from .segments import message_pieces
+from router_extproc.encoder.features import Featurizer
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.signals.base import SignalResult, SignalUnavailable
+from router_extproc.signals.jailbreak.first_stage import piece_logits
+from router_extproc.signals.jailbreak.second_stage import SecondStage
+from router_extproc.signals.jailbreak.segments import message_pieces
+from router_extproc.signals.view import RequestView
+
+if TYPE_CHECKING:
+    from router_extproc.policy.spec import JailbreakSignalSpec
+    from router_extproc.signals.artifacts import SharedArtifacts
 
 SECOND_STAGE_TOKEN_BUDGET = 192
 """Tokens of new (uncached) pieces the second stage reads per request, worst pieces first (at
@@ -23,7 +28,8 @@ least one piece): bounds its cost to about two 128-token passes."""
 @dataclass(frozen=True)
 class Assessment:
     score: float
-    """Attack probability of the worst piece: the second stage's where it ran, else the first's."""
+    """Attack probability of the worst piece: both stages' logits combined where the second ran,
+    else the first stage's."""
     message: int | None
     """Index of the message holding the worst piece (None: nothing was scored)."""
     pieces: int
@@ -35,8 +41,18 @@ def _sigmoid(z: float) -> float:
     return float(1.0 / (1.0 + np.exp(-z)))
 
 
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return float(np.log(p / (1 - p)))
+
+
 class JailbreakDetector:
     ref = "jailbreak"
+
+    @classmethod
+    def from_spec(cls, spec: JailbreakSignalSpec, artifacts: SharedArtifacts) -> JailbreakDetector:
+        second = artifacts.jailbreak_second_stage if spec.second_stage else None
+        return cls(artifacts.jailbreak_head, artifacts.featurizer, second, spec.threshold)
 
     def __init__(self, head: LinearHead, featurizer: Featurizer, second: SecondStage | None,
                  threshold: float | None = None) -> None:
@@ -47,11 +63,13 @@ class JailbreakDetector:
         """First-stage logit from which a piece goes to the second stage."""
         default = second.meta["threshold"] if second is not None else head.meta["threshold"]
         self.threshold = float(threshold if threshold is not None else default)
+        self.combine_weight = float(second.meta.get("combine_weight", 1.0)) if second is not None else 0.0
+        """A judged piece's logit: the first stage's plus this weight times the second stage's."""
 
     def assess(self, message_ids: Sequence[np.ndarray]) -> Assessment:
         """Score a request given each message's (normalised) token ids."""
         tokenizer = self._featurizer.tokenizer
-        found = [p for i, ids in enumerate(message_ids) if (p := message_pieces(i, ids, tokenizer)) is not None]
+        found = [m for i, ids in enumerate(message_ids) if (m := message_pieces(i, ids, tokenizer)) is not None]
         if not found:
             return Assessment(0.0, None, 0, 0)
         logits = [piece_logits(self._head, self._featurizer, pieces) for pieces in found]
@@ -64,9 +82,14 @@ class JailbreakDetector:
             return Assessment(_sigmoid(float(flat[worst])), found[owner[worst]].message, len(flat), 0)
         verdicts = self._second.probabilities([found[owner[k]].piece(int(index[k])) for k in unsure],
                                               SECOND_STAGE_TOKEN_BUDGET)
-        judged = [(p, k) for p, k in zip(verdicts, unsure, strict=True) if p is not None]
-        score, k = max(judged)
-        return Assessment(score, found[owner[k]].message, len(flat), len(judged))
+        combined = flat.astype(np.float64)  # cleared and unread pieces keep the first stage's logit
+        judged = 0
+        for verdict, k in zip(verdicts, unsure, strict=True):
+            if verdict is not None:
+                combined[k] += self.combine_weight * _logit(verdict)
+                judged += 1
+        worst = int(np.argmax(combined))
+        return Assessment(_sigmoid(float(combined[worst])), found[owner[worst]].message, len(flat), judged)
 
     def evaluate(self, view: RequestView) -> SignalResult:
         if not view.scan_complete:

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...features import HASH_DIM, Featurizer, lexical_buckets
-from ...heads import LinearHead
-from .segments import WINDOW_STRIDE, WINDOW_TOKENS, MessagePieces
+from router_extproc.encoder.features import HASH_DIM, Featurizer, lexical_buckets
+from router_extproc.encoder.heads import LinearHead
+from router_extproc.signals.jailbreak.segments import WINDOW_STRIDE, WINDOW_TOKENS, MessagePieces
 
 
 def piece_logits(head: LinearHead, featurizer: Featurizer, pieces: MessagePieces) -> np.ndarray:

@@ -19,9 +19,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from ...encoder.assets import ASSETS_DIR
-from ...encoder.tokenizer import CLS_ID, PAD_ID, SEP_ID, head_tail
-from .segments import SECOND_STAGE_TOKENS
+from router_extproc.encoder.assets import ASSETS_DIR
+from router_extproc.encoder.tokenizer import CLS_ID, PAD_ID, SEP_ID, head_tail
+from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS
 
 STAGE2_DIR = ASSETS_DIR / "jailbreak_stage2"
 CACHE_ENTRIES = 65536

@@ -22,7 +22,7 @@ from functools import lru_cache
 
 import numpy as np
 
-from ...encoder.tokenizer import WordPieceTokenizer, head_tail
+from router_extproc.encoder.tokenizer import WordPieceTokenizer, head_tail
 
 WHOLE_TOKENS = 256
 WINDOW_TOKENS = 64

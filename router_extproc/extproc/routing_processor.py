@@ -1,0 +1,189 @@
+"""The ext_proc adapter: Envoy's messages in, the routing layer's plan and observer out.
+
+Request headers: which API the path is (a pass-through path is switched off, an unknown one
+refused), refusals that need no body (encoding, size). Request body: the ``Planner`` builds a
+``RequestPlan`` off the event loop; a routed plan becomes ``x-selected-model`` +
+``clear_route_cache`` + the rewritten body, a refusal an immediate response in the API's own
+error shape. Response headers: the ``ResponseObserver`` chooses the body mode; the client is
+told which decision chose which model. Response body: the observer reads usage and may drop
+what the router's usage option added. Stream end: one ``RequestRecord`` to metrics, trace and
+decision log. No routing decision is taken here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Mapping
+
+from router_extproc import headers as H
+from router_extproc.endpoints import EndpointSpec, spec
+from router_extproc.endpoints.paths import endpoint_for, is_routed_path, method_not_allowed, passes_through, unknown_url
+from router_extproc.errors import (
+    ROUTER_DETAILS_PREFIX,
+    Blocked,
+    RequestError,
+    bad_request,
+    too_large,
+    unsupported_encoding,
+)
+from router_extproc.extproc import responses
+from router_extproc.extproc.processor import Processor
+from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+from router_extproc.routing.observer import BodyMode, ResponseObserver
+from router_extproc.routing.plan import Planner, RequestPlan
+from router_extproc.routing.router import Router
+from router_extproc.signals.explain import signals_header
+from router_extproc.telemetry import RequestRecord, Telemetry
+from router_extproc.telemetry.record import safe_request_id
+
+log = logging.getLogger(__name__)
+
+ProcessingMode = responses.ProcessingMode
+_MODES = {BodyMode.NONE: ProcessingMode.NONE, BodyMode.BUFFERED: ProcessingMode.BUFFERED,
+          BodyMode.STREAMED: ProcessingMode.STREAMED}
+
+
+class RoutingProcessor(Processor):
+    def __init__(self, router: Router, telemetry: Telemetry | None = None) -> None:
+        self._router = router  # fixed for the whole stream, even across a policy reload
+        self._telemetry = telemetry
+        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None)
+        self._tracing = telemetry is not None and telemetry.tracing is not None
+        self._headers: dict[str, str] = {}
+        self._metadata: Mapping[str, str] = {}
+        self._spec: EndpointSpec | None = None
+        self._plan: RequestPlan | None = None
+        self._observer: ResponseObserver | None = None
+        self._record = RequestRecord(policy_version=router.version)
+
+    # -- stream ------------------------------------------------------------------------------
+
+    def on_stream_start(self, metadata: Mapping[str, str]) -> None:
+        self._metadata = metadata
+
+    def on_stream_end(self, error: BaseException | None) -> None:
+        record = self._record
+        record.ended_ns = time.time_ns()
+        record.cancelled = not self.exchange_complete  # the answer started but never finished
+        if self._telemetry is not None:
+            self._telemetry.finish(record, self._metadata, self._headers)
+
+    async def process(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
+        if not self._tracing:
+            return await super().process(request)
+        started = time.time_ns()
+        response = await super().process(request)
+        phase = request.WhichOneof("request")
+        if phase is not None:
+            self._record.phase(phase, started, time.time_ns())
+        return response
+
+    # -- request -----------------------------------------------------------------------------
+
+    async def on_request_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
+        values = responses.headers_to_dict(headers.headers)
+        self._headers = values
+        record = self._record
+        record.request_id = safe_request_id(values.get(H.REQUEST_ID))
+        method, path = values.get(H.METHOD, ""), values.get(H.PATH, "")
+        record.endpoint = endpoint_for(method, path)
+        if record.endpoint is None:
+            self.exchange_complete = True
+            if passes_through(method, path):
+                return responses.request_headers(mode_override=responses.pass_through_mode())
+            # Envoy's routes refuse these already; an older Envoy config must not forward them either.
+            return self._refuse(method_not_allowed() if is_routed_path(path) else unknown_url(), False)
+        self._spec = spec(record.endpoint)
+        encoding = (values.get(H.CONTENT_ENCODING) or "identity").strip().lower()
+        if encoding != "identity":
+            return self._refuse(unsupported_encoding(encoding), False)
+        if headers.end_of_stream:
+            return self._refuse(bad_request("Request body is empty; expected a JSON object.", code="missing_body"), False)
+        declared = values.get(H.CONTENT_LENGTH, "")
+        if declared.isdigit() and int(declared) > self._router.max_body_bytes:
+            return self._refuse(too_large(int(declared), self._router.max_body_bytes), False)
+        return responses.request_headers(mode_override=responses.routed_mode())
+
+    async def on_request_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
+        if self._spec is None:
+            return responses.request_body()
+        raw = body.body
+        if len(raw) > self._router.max_body_bytes:
+            return self._refuse(too_large(len(raw), self._router.max_body_bytes), False)
+        # parsing, signals, the decision and the rewrite are CPU work: off the event loop
+        plan = await asyncio.get_running_loop().run_in_executor(
+            None, self._planner.plan, self._spec, raw, self._headers, self._record.request_id)
+        self._plan = plan
+        self._account(plan)
+        if plan.refusal is not None:
+            return self._refuse(plan.refusal, plan.stream)
+        outcome = plan.outcome
+        assert outcome is not None  # a plan either refuses or routes
+        self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
+        self._record.routed_at = time.perf_counter()
+        log.debug("request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms", self._record.request_id,
+                  outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
+                  signals_header(outcome.signals), plan.seconds * 1000)
+        return responses.request_body(plan.set_headers, plan.body, clear_route_cache=True)
+
+    def _account(self, plan: RequestPlan) -> None:
+        """What the plan says about the request, into its record."""
+        record = self._record
+        record.stream = plan.stream
+        record.router_seconds = plan.seconds
+        request = plan.request
+        if request is not None:
+            record.requested_model = request.model if self._router.knows_model(request.model) else "unknown"
+            record.prompt_hash = self._planner.prompt_hash(request)
+        if plan.failed_safe is not None:
+            record.failed_safe, record.error = True, plan.failed_safe
+        if plan.outcome is not None:
+            choice = plan.outcome.choice
+            record.decision, record.model, record.reason = choice.decision, choice.model, choice.reason
+            record.signals, record.shadowed = plan.outcome.signals, choice.shadowed
+
+    def _refuse(self, error: RequestError, stream: bool) -> pb.ProcessingResponse:
+        log.info("request %s refused: %s %s", self._record.request_id, error.status, error.code or error.type)
+        reason = error.code or error.type
+        record = self._record
+        if isinstance(error, Blocked):
+            record.blocked_reason, record.decision = reason, error.decision
+            record.signals, record.shadowed = error.signals, error.shadowed
+        else:
+            record.refused_code, record.decision = reason, "refused"
+        record.status = error.status
+        self.exchange_complete = True
+        body, content_type = (self._spec or spec("chat")).render_error(error, stream)
+        headers = {H.CONTENT_TYPE: content_type, H.ROUTER_DECISION: "refused", H.ROUTER_REASON: reason}
+        if isinstance(error, Blocked):
+            headers[H.ROUTER_SIGNALS] = signals_header(error.signals, error.shadowed)
+        return responses.immediate(error.status, body, headers, details=ROUTER_DETAILS_PREFIX + reason)
+
+    # -- response ----------------------------------------------------------------------------
+
+    async def on_response_headers(self, headers: pb.HttpHeaders) -> pb.ProcessingResponse:
+        if self._observer is None or self._plan is None or self._plan.outcome is None:
+            self.exchange_complete = True  # Envoy's own reply (its 413) before a decision: nothing more to do
+            return responses.response_headers()
+        outcome = self._plan.outcome
+        mode = self._observer.on_headers(responses.headers_to_dict(headers.headers), headers.end_of_stream)
+        self.exchange_complete = self._observer.finished
+        return responses.response_headers(
+            {
+                H.ROUTER_DECISION: outcome.choice.decision,
+                H.ROUTER_MODEL: outcome.choice.model,
+                H.ROUTER_REASON: outcome.choice.reason,
+                H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
+                H.ROUTER_POLICY: self._router.version,
+            },
+            mode_override=responses.response_body_mode(_MODES[mode]),
+        )
+
+    async def on_response_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
+        if self._observer is None:
+            return responses.response_body()
+        replacement = self._observer.on_body(body.body, body.end_of_stream)
+        self.exchange_complete = self._observer.finished
+        return responses.response_body(replacement)

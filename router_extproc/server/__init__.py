@@ -1,0 +1,1 @@
+"""The process: grpc.aio server lifecycle, health, the router in force and policy hot reload."""
