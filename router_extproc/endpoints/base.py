@@ -118,3 +118,26 @@ def typed_field(body: dict[str, Any], name: str, kind: type | tuple[type, ...], 
     if value is not None and not isinstance(value, kind):
         raise bad_request(f"'{name}' must be {what}.", code="invalid_type", param=name)
     return value
+
+
+def shown(value: Any) -> str:
+    """A client value quoted in an error message: short strings as given, else their type."""
+    if isinstance(value, str):
+        return repr(value) if len(value) <= 40 else "a long string"
+    return f"a {type(value).__name__}"
+
+
+def json_object(item: Any, where: str, code: str) -> dict[str, Any]:
+    """``item`` as a JSON object, else a 400 naming where it sits."""
+    if not isinstance(item, dict):
+        raise bad_request(f"'{where}' must be an object.", code=code, param=where)
+    return item
+
+
+def role_of(item: dict[str, Any], where: str, roles: frozenset[str], code: str) -> str:
+    """The item's ``role``, one of ``roles``, else a 400 naming the field and the roles allowed."""
+    role = item.get("role")
+    if not isinstance(role, str) or role not in roles:
+        raise bad_request(f"'{where}.role' must be one of {sorted(roles)}, got {shown(role)}.", code=code,
+                          param=f"{where}.role")
+    return role

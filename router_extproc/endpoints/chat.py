@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
+from router_extproc.endpoints.base import EndpointSpec, int_field, json_object, role_of, typed_field
 from router_extproc.endpoints.request import Message, ParsedRequest
 from router_extproc.errors import bad_request
 from router_extproc.policy.spec import ModelSpec, Reasoning, SystemPrompt
@@ -12,13 +12,6 @@ from router_extproc.policy.spec import ModelSpec, Reasoning, SystemPrompt
 ROLES = frozenset({"system", "developer", "user", "assistant", "tool", "function"})
 MEDIA_PART_TYPES = {"image_url": "image", "input_image": "image", "input_audio": "audio", "file": "file"}
 TEXT_PART_TYPES = frozenset({"text", "input_text", "refusal"})
-
-
-def shown(value: Any) -> str:
-    """A client value quoted in an error message: short strings as given, else their type."""
-    if isinstance(value, str):
-        return repr(value) if len(value) <= 40 else "a long string"
-    return f"a {type(value).__name__}"
 
 
 def tool_call_text(calls: Any, where: str) -> list[str]:
@@ -44,12 +37,8 @@ def tool_call_text(calls: Any, where: str) -> list[str]:
 
 def parse_chat_message(index: int, message: Any) -> Message:
     where = f"messages[{index}]"
-    if not isinstance(message, dict):
-        raise bad_request(f"'{where}' must be an object.", code="invalid_messages", param=where)
-    role = message.get("role")
-    if not isinstance(role, str) or role not in ROLES:
-        raise bad_request(f"'{where}.role' must be one of {sorted(ROLES)}, got {shown(role)}.",
-                          code="invalid_messages", param=f"{where}.role")
+    message = json_object(message, where, "invalid_messages")
+    role = role_of(message, where, ROLES, "invalid_messages")
     texts: list[str] = []
     media: set[str] = set()
     content = message.get("content")

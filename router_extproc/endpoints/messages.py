@@ -13,8 +13,7 @@ from typing import Any
 
 import orjson
 
-from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
-from router_extproc.endpoints.chat import shown
+from router_extproc.endpoints.base import EndpointSpec, int_field, json_object, role_of, typed_field
 from router_extproc.endpoints.error_shapes import AnthropicErrors
 from router_extproc.endpoints.request import Message, ParsedRequest
 from router_extproc.endpoints.usage import AnthropicUsage
@@ -52,12 +51,8 @@ def _blocks(content: Any, where: str) -> list[dict[str, Any]]:
 
 def parse_turn(index: int, turn: Any) -> list[Message]:
     where = f"messages[{index}]"
-    if not isinstance(turn, dict):
-        raise bad_request(f"'{where}' must be an object.", code="invalid_request_error", param=where)
-    role = turn.get("role")
-    if not isinstance(role, str) or role not in ROLES:
-        raise bad_request(f"'{where}.role' must be one of {sorted(ROLES)}, got {shown(role)}.",
-                          code="invalid_request_error", param=f"{where}.role")
+    turn = json_object(turn, where, "invalid_request_error")
+    role = role_of(turn, where, ROLES, "invalid_request_error")
     if turn.get("content") is None:
         raise bad_request(f"'{where}.content' is required.", code="invalid_request_error", param=f"{where}.content")
     texts, media, results = [], set(), []

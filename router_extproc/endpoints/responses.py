@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from router_extproc.endpoints.base import EndpointSpec, int_field, typed_field
-from router_extproc.endpoints.chat import shown
+from router_extproc.endpoints.base import EndpointSpec, int_field, json_object, role_of, typed_field
 from router_extproc.endpoints.error_shapes import ResponsesErrors
 from router_extproc.endpoints.request import Message, ParsedRequest
 from router_extproc.endpoints.usage import ResponsesUsage
@@ -26,14 +25,10 @@ MEDIA_PARTS = {"input_image": "image", "input_file": "file", "input_audio": "aud
 
 def parse_item(index: int, item: Any) -> Message | None:
     where = f"input[{index}]"
-    if not isinstance(item, dict):
-        raise bad_request(f"'{where}' must be an object.", code="invalid_input", param=where)
+    item = json_object(item, where, "invalid_input")
     kind = item.get("type", "message")
     if kind == "message":
-        role = item.get("role")
-        if not isinstance(role, str) or role not in ROLES:
-            raise bad_request(f"'{where}.role' must be one of {sorted(ROLES)}, got {shown(role)}.",
-                              code="invalid_input", param=f"{where}.role")
+        role = role_of(item, where, ROLES, "invalid_input")
         content = item.get("content")
         if isinstance(content, str):
             return Message(role, content)
