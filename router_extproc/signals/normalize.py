@@ -1,7 +1,8 @@
 """Text normalisation against evasion, applied before any signal reads a prompt.
 
 Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes,
-s p a c e d letters, l33t substitutions and base64 blobs. ``normalize`` undoes those and
+s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
+(``&#73;&#103;...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
 reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
 """
 
@@ -9,8 +10,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import html
 import re
 import unicodedata
+import urllib.parse
 from dataclasses import dataclass
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
@@ -23,6 +26,11 @@ _CONFUSABLES = str.maketrans(
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
+_NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});?")
+_PERCENT_BYTE = re.compile(r"%[0-9A-Fa-f]{2}")
+_MIN_ENCODED = 4
+"""Numeric references or %-bytes a text needs before it counts as encoded: one ``&#39;`` or ``%20``
+in pasted HTML or a URL is ordinary; a run of them spelling words is what the model would decode."""
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
 
 
@@ -42,8 +50,25 @@ def _decode_base64(blob: str) -> str | None:
     return text if text and printable / len(text) > 0.9 and re.search(r"[A-Za-z]{3}", text) else None
 
 
+def _decode_references(text: str, tricks: set[str]) -> str:
+    """HTML numeric references and percent-encoded bytes decoded, when there are enough to spell
+    something (each a linear pass; the model reads what they spell, so the gate must too)."""
+    if len(_NUMERIC_REFERENCE.findall(text)) >= _MIN_ENCODED:
+        decoded = html.unescape(text)
+        if decoded != text:
+            tricks.add("html_entities")
+            text = decoded
+    if len(_PERCENT_BYTE.findall(text)) >= _MIN_ENCODED:
+        decoded = urllib.parse.unquote(text, errors="replace")
+        if decoded != text and re.search(r"[A-Za-z]{3}", decoded):
+            tricks.add("percent_encoding")
+            text = decoded
+    return text
+
+
 def normalize(text: str) -> Normalized:
     tricks: set[str] = set()
+    text = _decode_references(text, tricks)
     hidden = _TAGS.findall(text)
     if hidden:  # Unicode tag characters smuggle ASCII: decode them, they are what the model reads
         tricks.add("unicode_tags")
