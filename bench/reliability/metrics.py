@@ -20,6 +20,16 @@ def total(text: str, name: str, **labels: str) -> float:
     return value
 
 
+DEADLINE = "DeadlineExceeded"
+"""The fail-safe reason of a request whose work overran the router's deadline: by design, not a bug."""
+
+
 def error_path(router: RouterProcess) -> float:
-    """Requests the router failed on and sent to the default model."""
-    return total(router.metrics(), "router_fail_safe_total")
+    """Requests the router failed on (a bug) and sent to the default model."""
+    text = router.metrics()
+    return total(text, "router_fail_safe_total") - total(text, "router_fail_safe_total", error=DEADLINE)
+
+
+def past_deadline(router: RouterProcess) -> float:
+    """Requests whose work overran ``limits.decision_ms``, answered by the router with the default model."""
+    return total(router.metrics(), "router_fail_safe_total", error=DEADLINE)
