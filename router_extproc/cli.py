@@ -11,6 +11,7 @@ import sys
 DEFAULT_POLICY = pathlib.Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
 
+
 def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper()),
@@ -162,7 +163,8 @@ def _evaluate(args: argparse.Namespace):
 
     policy = load_policy(args.policy)
     queries = load_outcomes(args.data, args.limit)
-    return Evaluation(policy, queries, progress=not args.quiet).run(args.points, progress=not args.quiet)
+    return Evaluation(policy, queries, progress=not args.quiet, missing_output=args.missing_output).run(
+        args.points, progress=not args.quiet)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -297,12 +299,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("policies", nargs="+")
     validate.set_defaults(func=_cmd_validate)
 
+    from router_extproc.training.data import DEFAULT_DATA_DIR
+
+    dev_split = DEFAULT_DATA_DIR / "mmlu_pro_routing" / "dev.jsonl.gz"
+
     def eval_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--policy", required=True)
-        p.add_argument("--data", required=True, help="per-query outcomes (JSON lines, .gz ok)")
+        p.add_argument("--data", default=str(dev_split),
+                       help="per-query outcomes (JSON lines, .gz ok); default: the MMLU-Pro dev split")
         p.add_argument("--points", type=int, default=41, help="points of the threshold sweep")
         p.add_argument("--limit", type=int, default=None, help="use the first N queries")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--missing-output", choices=("median", "zero"), default="median",
+                       help="cost of an answer whose length the data lacks: the other models' median on that "
+                       "question, or nothing (the first release's accounting)")
 
     evaluate = sub.add_parser("eval", help="cost-quality frontier, APGR, CPT of a policy on outcome data")
     eval_args(evaluate)
@@ -339,8 +349,6 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--max-connections", type=int, default=1024, help="downstream connections, all listeners")
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
-
-    from router_extproc.training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
     train.add_argument("head", choices=list(TRAINERS))
