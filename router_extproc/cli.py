@@ -11,7 +11,6 @@ import sys
 DEFAULT_POLICY = pathlib.Path(__file__).resolve().parent.parent / "policies" / "default.yaml"
 
 
-
 def _configure_logging(level: str) -> None:
     logging.basicConfig(
         level=getattr(logging, level.upper()),
@@ -69,6 +68,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_bytes,
         grace_seconds=args.grace,
         worker_threads=args.workers,
+        internal_listener=args.internal_listener,
         health_port=args.health_port,
         health_host=args.health_host,
         metrics_port=args.metrics_port,
@@ -103,6 +103,7 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port,
+                       internal=args.internal_port,
                        router_unix_socket=args.router_unix_socket)
     collector = None
     if args.otlp_collector:
@@ -282,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
     serve.add_argument("--workers", type=int, default=2, help="threads for parsing, signals and decisions")
+    serve.add_argument("--internal-listener", default=None, metavar="HOST:PORT",
+                       help="Envoy's internal listener (no ext_proc, loopback only): the router's own calls to "
+                       "models, for cascade decisions; without it cascades route by prediction alone")
     serve.add_argument("--health-port", type=int, default=None,
                        help="also serve gRPC health alone on this TCP port (probes); NOT_SERVING until loaded")
     serve.add_argument("--health-host", default="127.0.0.1", help="0.0.0.0 in a pod, so the kubelet reaches it")
@@ -338,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--listen-port", type=int, default=8080)
     render.add_argument("--admin-port", type=int, default=9901)
     render.add_argument("--router-port", type=int, default=50051)
+    render.add_argument("--internal-port", type=int, default=None,
+                        help="loopback port of the internal listener for the router's own model calls (cascades)")
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
     render.add_argument("--listen-address", default=None, help="listener bind address (0.0.0.0 in a pod)")
     render.add_argument("--router-unix-socket", default=None, help="reach the router over this Unix socket")

@@ -17,6 +17,7 @@ import yaml
 
 from router_extproc import headers as H
 from router_extproc.endpoints.usage import MAX_USAGE_BODY_BYTES
+from router_extproc.envoy_config.internal import INTERNAL_HEADERS, internal_listener
 from router_extproc.envoy_config.overload import overload_manager
 from router_extproc.envoy_config.replies import local_reply_config
 from router_extproc.envoy_config.routes import (
@@ -32,6 +33,8 @@ from router_extproc.policy.spec import ENVOY_MESSAGE_TIMEOUT_MS
 EXT_PROC_CLUSTER = "router_extproc"
 OTLP_CLUSTER = "otel_collector"
 BUFFER_SLACK_BYTES = 64 * 1024
+MAX_MESSAGE_TIMEOUT = "300s"
+"""The longest the router may extend one message's timer (a cascade's wait; the route timeout)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +44,8 @@ class EnvoyPorts:
     router: int = 50051
     router_unix_socket: str | None = None
     address: str = "127.0.0.1"
+    internal: int | None = None
+    """Loopback port of the internal listener for the router's own model calls (cascades); None: none."""
 
 
 @dataclass(frozen=True)
@@ -135,6 +140,10 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             "processing_mode": FILTER_MODE,
         },
     }
+    if ports.internal is not None:
+        # a cascade holds the answer while it waits on a second opinion or the strong model:
+        # the router extends the timer for that one message (override_message_timeout)
+        ext_proc["typed_config"]["max_message_timeout"] = MAX_MESSAGE_TIMEOUT
     hcm: dict[str, Any] = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "llm",
@@ -163,7 +172,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
                 "name": "envoy.http.early_header_mutation.header_mutation",
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
-                    "mutations": [{"remove": H.SELECTED_MODEL}],
+                    "mutations": [{"remove": name} for name in (H.SELECTED_MODEL, *INTERNAL_HEADERS)],
                 },
             }
         ],
@@ -250,6 +259,9 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             "clusters": clusters,
         },
     }
+    if ports.internal is not None:
+        bootstrap["static_resources"]["listeners"].append(
+            internal_listener(policy, _socket_address(ports.address, ports.internal), tls_hosts, buffer_limit))
     if options.tracing_flush_ms is not None:
         bootstrap["layered_runtime"] = {
             "layers": [

@@ -217,8 +217,8 @@ def _without_own_questions(queries: list[Query]) -> SharedArtifacts:
     if not ids:
         return shared
     own = SharedArtifacts()
-    own.featurizer = shared.featurizer  # type: ignore[misc]
-    own.outcome_memory = shared.outcome_memory.without(ids)  # type: ignore[misc]
+    own.featurizer = shared.featurizer
+    own.outcome_memory = shared.outcome_memory.without(ids)
     return own
 
 

@@ -44,6 +44,9 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
         try:
             async for request in request_iterator:
                 answering = True
+                interim = processor.interim(request)
+                if interim is not None:
+                    yield interim
                 response = await processor.process(request)
                 if response is not None:
                     yield response

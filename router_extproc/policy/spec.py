@@ -454,7 +454,7 @@ class CascadeStrategy(StrictModel):
         "prediction alone.")
     tools: bool = Field(default=False, description="Cascade requests that declare tools (their answers are calls, "
                         "rarely comparable).")
-    max_wait_ms: int = Field(default=30000, ge=100, le=600000,
+    max_wait_ms: int = Field(default=30000, ge=100, le=60000,
                              description="Budget for the cheap answers; past it the request is escalated.")
     sweep: ClassVar[str | None] = "threshold"
 

@@ -66,8 +66,8 @@ class OutcomeMemory:
             matrix = sp.csr_matrix((data["values"].astype(np.float32), data["indices"], data["indptr"]),
                                    shape=(rows, HASH_DIM))
             outcomes = data["outcomes"]
-            lengths = data["output_tokens"] if "output_tokens" in data else None
-            ids = data["question_ids"] if "question_ids" in data else None
+            lengths = data.get("output_tokens", None)
+            ids = data.get("question_ids", None)
         return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta,
                    _prior(outcomes), lengths, ids)
 
