@@ -129,21 +129,19 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
     }
     routes = render_routes(policy, tls_hosts)
     buffer_limit = options.buffer_limit_bytes or buffer_limit_for(policy)
-    ext_proc = {
-        "name": EXT_PROC_FILTER,
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-            "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
-            "failure_mode_allow": options.failure_mode_allow,
-            "message_timeout": options.message_timeout,
-            "allow_mode_override": True,
-            "processing_mode": FILTER_MODE,
-        },
+    ext_proc_config: dict[str, Any] = {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+        "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
+        "failure_mode_allow": options.failure_mode_allow,
+        "message_timeout": options.message_timeout,
+        "allow_mode_override": True,
+        "processing_mode": FILTER_MODE,
     }
     if ports.internal is not None:
         # a cascade holds the answer while it waits on a second opinion or the strong model:
         # the router extends the timer for that one message (override_message_timeout)
-        ext_proc["typed_config"]["max_message_timeout"] = MAX_MESSAGE_TIMEOUT
+        ext_proc_config["max_message_timeout"] = MAX_MESSAGE_TIMEOUT
+    ext_proc = {"name": EXT_PROC_FILTER, "typed_config": ext_proc_config}
     hcm: dict[str, Any] = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "llm",
