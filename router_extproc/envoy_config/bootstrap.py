@@ -17,6 +17,7 @@ import yaml
 
 from router_extproc import headers as H
 from router_extproc.endpoints.usage import MAX_USAGE_BODY_BYTES
+from router_extproc.envoy_config.fallback import fallback_clusters, fallback_routes
 from router_extproc.envoy_config.internal import INTERNAL_HEADERS, internal_listener
 from router_extproc.envoy_config.overload import overload_manager
 from router_extproc.envoy_config.replies import local_reply_config
@@ -127,7 +128,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         name for name, spec in policy.models.items()
         if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides
     }
-    routes = render_routes(policy, tls_hosts)
+    routes = fallback_routes(policy) + render_routes(policy, tls_hosts)
     buffer_limit = options.buffer_limit_bytes or buffer_limit_for(policy)
     ext_proc_config: dict[str, Any] = {
         "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
@@ -176,7 +177,10 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         ],
         "route_config": {
             "name": "llm",
-            "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes}],
+            "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes,
+                               # fallback chains: which attempt answered (the router reads it back)
+                               **({"include_request_attempt_count": True, "include_attempt_count_in_response": True}
+                                  if any(d.fallback for d in policy.decisions) else {})}],
         },
         "http_filters": [
             *([_health_check_filter(options.health_check_path)] if options.health_check_path else []),
@@ -226,6 +230,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
     if options.otlp_collector is not None:
         host, port = options.otlp_collector
         clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(host, port), "STATIC" if _is_ip(host) else "STRICT_DNS"))
+    endpoints: dict[str, tuple[str, int, bool]] = {}
     for name, spec in policy.models.items():
         if name in options.upstream_overrides:
             host, port = options.upstream_overrides[name]
@@ -234,7 +239,9 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             host, port, tls = spec.upstream.host, spec.upstream.port, spec.upstream.tls
         else:
             raise ValueError(f"model {name!r} has no upstream in the policy and no override")
+        endpoints[name] = (host, port, tls)
         clusters.append(_model_cluster(name, host, port, tls, buffer_limit))
+    clusters += fallback_clusters(policy, endpoints, buffer_limit, EXT_PROC_CLUSTER, options.message_timeout)
 
     bootstrap: dict[str, Any] = {
         "admin": {"address": _socket_address(ports.address, ports.admin), "ignore_global_conn_limit": True},

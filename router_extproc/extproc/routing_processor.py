@@ -187,7 +187,9 @@ class RoutingProcessor(Processor):
             self.exchange_complete = True  # Envoy's own reply (its 413) before a decision: nothing more to do
             return responses.response_headers()
         outcome = self._plan.outcome
-        mode = self._observer.on_headers(responses.headers_to_dict(headers.headers), headers.end_of_stream)
+        values = responses.headers_to_dict(headers.headers)
+        served = self._served_by(values)
+        mode = self._observer.on_headers(values, headers.end_of_stream)
         if self._cascade is not None:
             if mode is BodyMode.NONE:  # an error, or no JSON answer to compare: Envoy's answer stands
                 self._cascade.cancel()
@@ -195,10 +197,12 @@ class RoutingProcessor(Processor):
             else:
                 mode = BodyMode.BUFFERED  # the whole cheap answer, to compare and maybe replace
         self.exchange_complete = self._observer.finished
+        extra = {H.ROUTER_FALLBACK: f"{outcome.choice.model}>{served}"} if served != outcome.choice.model else {}
         return responses.response_headers(
             {
+                **extra,
                 H.ROUTER_DECISION: outcome.choice.decision,
-                H.ROUTER_MODEL: outcome.choice.model,
+                H.ROUTER_MODEL: served,
                 H.ROUTER_REASON: outcome.choice.reason,
                 H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
                 H.ROUTER_POLICY: self._router.version,
@@ -208,6 +212,23 @@ class RoutingProcessor(Processor):
             # the length it already holds, so the length goes (the client gets the new one framed)
             remove=(H.CONTENT_LENGTH,) if self._cascade is not None else (),
         )
+
+    def _served_by(self, values: Mapping[str, str]) -> str:
+        """The model that answered: the chosen one, or the one Envoy's fallback chain moved to."""
+        assert self._plan is not None and self._plan.outcome is not None and self._observer is not None
+        outcome = self._plan.outcome
+        chain, attempts = outcome.fallback, values.get("x-envoy-attempt-count", "")
+        if chain is None or not attempts.isdigit():
+            return outcome.choice.model
+        self._record.attempts = int(attempts)
+        served = chain.served_by(int(attempts)) or outcome.choice.model
+        if served != outcome.choice.model:
+            self._record.model, self._record.fallback_from = served, outcome.choice.model
+            self._observer.served_by(self._router.policy.models[served])
+            if self._cascade is not None:  # the cheap stage itself fell back: no like-for-like comparison
+                self._cascade.cancel()
+                self._cascade = None
+        return served
 
     async def on_response_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
         if self._observer is None:

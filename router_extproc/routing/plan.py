@@ -63,6 +63,8 @@ def route_headers(outcome: RouteOutcome, content_length: int | None) -> dict[str
     500 when a body mutation and the header disagree."""
     set_headers = dict(outcome.choice.actions.headers) if outcome.choice.actions else {}
     set_headers[H.SELECTED_MODEL] = outcome.choice.model
+    if outcome.fallback is not None:
+        set_headers[H.ROUTER_FALLBACK] = outcome.fallback.id  # Envoy's chain route retries on its next models
     if content_length is not None:
         set_headers[H.CONTENT_LENGTH] = str(content_length)
     return set_headers

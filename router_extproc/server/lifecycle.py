@@ -21,6 +21,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from router_extproc.extproc.routing_processor import RoutingProcessor
 from router_extproc.extproc.servicer import ExternalProcessorService
+from router_extproc.extproc.upstream_processor import UpstreamProcessor
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
 from router_extproc.routing.side_calls import SideCaller
@@ -83,7 +84,8 @@ class RouterServer:
         metrics = telemetry.metrics if telemetry else None
         self.side_caller = SideCaller.parse(settings.internal_listener) if settings.internal_listener else None
         service = ExternalProcessorService(
-            lambda: RoutingProcessor(self.state.current(), telemetry, self.side_caller), metrics)
+            lambda: RoutingProcessor(self.state.current(), telemetry, self.side_caller), metrics,
+            upstream_factory=lambda: UpstreamProcessor(self.state.current()))
         pb_grpc.add_ExternalProcessorServicer_to_server(service, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         self.bound_port: int | None = None

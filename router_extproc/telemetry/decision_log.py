@@ -93,6 +93,8 @@ def entry(record: RequestRecord) -> dict[str, Any]:
         "completion_tokens": record.usage.completion_tokens if record.usage else None,
         "cost_usd": round(record.cost_usd, 8) if record.cost_usd is not None else None,
     }
+    if record.fallback_from is not None:
+        line["fallback"] = {"from": record.fallback_from, "attempts": record.attempts}
     if record.cascade is not None:
         line["cascade"] = {"outcome": record.cascade, "reason": record.cascade_reason}
     if record.calls:

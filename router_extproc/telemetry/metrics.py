@@ -80,6 +80,9 @@ class RouterMetrics:
         self.cascades = Counter("router_cascades", "Requests that cascaded, by decision, outcome (kept or "
                                 "escalated) and reason (agree, disagree, no_opinion, a rule).",
                                 ["decision", "outcome", "reason"], registry=r)
+        self.fallbacks = Counter("router_fallbacks", "Requests another model answered after the chosen one's "
+                                 "upstream failed (Envoy's fallback chain), by decision, chosen and answering model.",
+                                 ["decision", "chosen", "model"], registry=r)
         self.model_calls = Counter("router_model_calls", "Model calls of cascaded requests, by model and stage "
                                    "(cheap, second, strong).", ["model", "stage"], registry=r)
         self.usage_missing = Counter(
@@ -127,6 +130,8 @@ class RouterMetrics:
             self.first_chunk_seconds.labels(model).observe(record.first_chunk_seconds)
         if record.upstream_seconds is not None:
             self.upstream_seconds.labels(model).observe(record.upstream_seconds)
+        if record.fallback_from is not None:
+            self.fallbacks.labels(record.decision or UNKNOWN, record.fallback_from, model).inc()
         if record.cascade is not None:
             self.cascades.labels(record.decision or UNKNOWN, record.cascade, record.cascade_reason or UNKNOWN).inc()
         if record.calls:  # several calls (a cascade): each counted on its own model

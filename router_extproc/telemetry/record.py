@@ -89,6 +89,10 @@ class RequestRecord:
     cascade: str | None = None
     """``kept`` or ``escalated`` for a request that cascaded."""
     cascade_reason: str | None = None
+    fallback_from: str | None = None
+    """The model the router chose when Envoy's fallback had another one answer (``model``)."""
+    attempts: int | None = None
+    """Envoy's attempts on a fallback chain (1: the chosen model answered)."""
 
     def phase(self, name: str, start_ns: int, end_ns: int) -> None:
         seen = self.phases.get(name)

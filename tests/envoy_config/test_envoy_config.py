@@ -70,7 +70,8 @@ def test_routes_clusters_and_guards() -> None:
         assert routes[refusal]["direct_response"]["status"] == status
         assert routes[refusal]["typed_per_filter_config"]["envoy.filters.http.ext_proc"]["disabled"] is True
     assert list(routes)[-1] == "unknown-path"  # the catch-all comes last
-    assert hcm["early_header_mutation_extensions"][0]["typed_config"]["mutations"] == [{"remove": "x-selected-model"}]
+    assert hcm["early_header_mutation_extensions"][0]["typed_config"]["mutations"] == [
+        {"remove": "x-selected-model"}, {"remove": "x-router-cascade"}, {"remove": "x-router-fallback"}]
     ext_proc = hcm["http_filters"][0]["typed_config"]
     assert ext_proc["failure_mode_allow"] is True and ext_proc["message_timeout"] == "2s"
     assert ext_proc["processing_mode"]["response_header_mode"] == "SKIP"  # local replies never wait on the router
