@@ -145,3 +145,20 @@ def test_a_stream_is_not_cascaded(stack) -> None:
     assert reply.status == 200 and b"data:" in reply.body
     assert "x-router-cascade-outcome" not in reply.headers
     assert stack.backends["second"].seen == second_before
+
+
+def test_a_strong_answer_slower_than_envoys_message_timeout_still_arrives(stack) -> None:
+    # Envoy gives the router 1 s per message; the router extends it for the cascade's wait
+    _answers(stack, "The answer is (A).", "The answer is (C).", "Slow but sure: (C).")
+    stack.backends["strong"].behaviour.delay = 1.5
+    reply = http_request(stack.url + CHAT, body=chat(QUESTION))
+    assert reply.status == 200, reply.body
+    assert reply.json()["choices"][0]["message"]["content"] == "Slow but sure: (C)."
+
+
+def test_a_second_opinion_past_the_wait_budget_counts_as_no_opinion(stack) -> None:
+    _answers(stack, "The answer is (C).", "The answer is (C).")
+    stack.backends["second"].behaviour.delay = 6.0  # max_wait_ms: 5000
+    reply = http_request(stack.url + CHAT, body=chat(QUESTION))
+    assert reply.status == 200
+    assert reply.headers["x-router-cascade-outcome"] == "escalated:no_opinion"  # no_opinion: 1.0 >= threshold
