@@ -124,3 +124,27 @@ def test_unix_socket_router_address() -> None:
     router = config["static_resources"]["clusters"][0]
     endpoint = router["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
     assert endpoint["address"] == {"pipe": {"path": "/run/router/extproc.sock"}}
+
+
+def test_internal_listener_and_fallback_chains_are_rendered_from_the_policy() -> None:
+    from router_extproc.envoy_config.bootstrap import EnvoyPorts, render_bootstrap
+    from router_extproc.policy import load_policy
+
+    policy = load_policy(REPO / "policies" / "cascade.yaml")
+    plain = render_bootstrap(policy, EnvoyPorts())
+    assert [listener["name"] for listener in plain["static_resources"]["listeners"]] == ["llm"]
+    config = render_bootstrap(policy, EnvoyPorts(internal=9090))
+    listeners = {listener["name"]: listener for listener in config["static_resources"]["listeners"]}
+    internal = listeners["internal"]
+    assert internal["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9090}
+    hcm = internal["filter_chains"][0]["filters"][0]["typed_config"]
+    assert [f["name"] for f in hcm["http_filters"]] == ["envoy.filters.http.router"]  # no ext_proc: no recursion
+    clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+    chain = clusters["chain_cascade_llama-8b"]
+    assert [e["priority"] for e in chain["load_assignment"]["endpoints"]] == [0, 1]
+    public = listeners["llm"]["filter_chains"][0]["filters"][0]["typed_config"]
+    routes = {r["name"]: r for r in public["route_config"]["virtual_hosts"][0]["routes"]}
+    retry = routes["fallback-cascade/llama-8b"]["route"]["retry_policy"]
+    assert retry["num_retries"] == 1 and retry["retriable_status_codes"] == [429]
+    ext_proc = next(f for f in public["http_filters"] if f["name"] == "envoy.filters.http.ext_proc")
+    assert ext_proc["typed_config"]["max_message_timeout"] == "300s"
