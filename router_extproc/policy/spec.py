@@ -447,11 +447,10 @@ class CascadeStrategy(StrictModel):
         description="When the cheap answer carries token logprobs: a geometric-mean token probability below this "
         "counts as a disagreement.")
     escalate_on: list[CascadeRule] = Field(default=["empty", "refusal", "truncated", "unanswered", "error"])
-    streaming: Literal["buffer", "skip"] = Field(
-        default="buffer",
-        description="'buffer': a streaming request cascades on whole answers; a kept cheap answer is replayed "
-        "as a stream, an escalated one streams from the strong model. 'skip': streams are routed by the "
-        "prediction alone.")
+    streaming: Literal["skip"] = Field(
+        default="skip",
+        description="'skip': a streaming request is routed by the prediction alone (no second opinion). "
+        "Cascading streams on buffered answers is not implemented.")
     tools: bool = Field(default=False, description="Cascade requests that declare tools (their answers are calls, "
                         "rarely comparable).")
     max_wait_ms: int = Field(default=30000, ge=100, le=60000,
