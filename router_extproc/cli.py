@@ -68,6 +68,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         max_message_bytes=args.max_message_bytes,
         grace_seconds=args.grace,
         worker_threads=args.workers,
+        internal_listener=args.internal_listener,
         health_port=args.health_port,
         health_host=args.health_host,
         metrics_port=args.metrics_port,
@@ -102,6 +103,7 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port,
+                       internal=args.internal_port,
                        router_unix_socket=args.router_unix_socket)
     collector = None
     if args.otlp_collector:
@@ -162,7 +164,8 @@ def _evaluate(args: argparse.Namespace):
 
     policy = load_policy(args.policy)
     queries = load_outcomes(args.data, args.limit)
-    return Evaluation(policy, queries, progress=not args.quiet).run(args.points, progress=not args.quiet)
+    return Evaluation(policy, queries, progress=not args.quiet, missing_output=args.missing_output).run(
+        args.points, progress=not args.quiet)
 
 
 def _cmd_eval(args: argparse.Namespace) -> int:
@@ -280,6 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--max-message-bytes", type=int, default=32 * 1024 * 1024)
     serve.add_argument("--grace", type=float, default=10.0, help="seconds in-flight streams get on SIGTERM")
     serve.add_argument("--workers", type=int, default=2, help="threads for parsing, signals and decisions")
+    serve.add_argument("--internal-listener", default=None, metavar="HOST:PORT",
+                       help="Envoy's internal listener (no ext_proc, loopback only): the router's own calls to "
+                       "models, for cascade decisions; without it cascades route by prediction alone")
     serve.add_argument("--health-port", type=int, default=None,
                        help="also serve gRPC health alone on this TCP port (probes); NOT_SERVING until loaded")
     serve.add_argument("--health-host", default="127.0.0.1", help="0.0.0.0 in a pod, so the kubelet reaches it")
@@ -297,12 +303,20 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_argument("policies", nargs="+")
     validate.set_defaults(func=_cmd_validate)
 
+    from router_extproc.training.data import DEFAULT_DATA_DIR
+
+    dev_split = DEFAULT_DATA_DIR / "mmlu_pro_routing" / "dev.jsonl.gz"
+
     def eval_args(p: argparse.ArgumentParser) -> None:
         p.add_argument("--policy", required=True)
-        p.add_argument("--data", required=True, help="per-query outcomes (JSON lines, .gz ok)")
+        p.add_argument("--data", default=str(dev_split),
+                       help="per-query outcomes (JSON lines, .gz ok); default: the MMLU-Pro dev split")
         p.add_argument("--points", type=int, default=41, help="points of the threshold sweep")
         p.add_argument("--limit", type=int, default=None, help="use the first N queries")
         p.add_argument("--quiet", action="store_true", help="no progress bars")
+        p.add_argument("--missing-output", choices=("median", "zero"), default="median",
+                       help="cost of an answer whose length the data lacks: the other models' median on that "
+                       "question, or nothing (the first release's accounting)")
 
     evaluate = sub.add_parser("eval", help="cost-quality frontier, APGR, CPT of a policy on outcome data")
     eval_args(evaluate)
@@ -328,6 +342,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--listen-port", type=int, default=8080)
     render.add_argument("--admin-port", type=int, default=9901)
     render.add_argument("--router-port", type=int, default=50051)
+    render.add_argument("--internal-port", type=int, default=None,
+                        help="loopback port of the internal listener for the router's own model calls (cascades)")
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
     render.add_argument("--listen-address", default=None, help="listener bind address (0.0.0.0 in a pod)")
     render.add_argument("--router-unix-socket", default=None, help="reach the router over this Unix socket")
@@ -339,8 +355,6 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--max-connections", type=int, default=1024, help="downstream connections, all listeners")
     render.add_argument("--output", "-o", default=None)
     render.set_defaults(func=_cmd_render_envoy)
-
-    from router_extproc.training.data import DEFAULT_DATA_DIR
 
     train = sub.add_parser("train", help="train a head (or the static table) and print a dev-set report")
     train.add_argument("head", choices=list(TRAINERS))

@@ -18,6 +18,21 @@ ROUTER_SIGNALS = "x-router-signals"
 ROUTER_POLICY = "x-router-policy"
 """Response header: version of the policy that decided (changes on hot reload)."""
 
+ROUTER_CASCADE = "x-router-cascade-outcome"
+"""Response header of a cascaded request: ``kept:<reason>`` or ``escalated:<reason>`` (agree, disagree, ...)."""
+
+ROUTER_CALLS = "x-router-calls"
+"""Response header when a request made several model calls: ``model:status`` per call, in order."""
+
+ROUTER_COST = "x-router-cost-usd"
+"""Response header of a cascaded request: the cost of all its calls at the policy's prices."""
+
+ROUTER_USAGE = "x-router-usage"
+"""Response header of a cascaded request: ``prompt=N,completion=M`` tokens over all its calls."""
+
+ROUTER_FALLBACK = "x-router-fallback"
+"""Request header the router sets (Envoy strips a client's copy): the fallback chain Envoy may retry on."""
+
 REQUEST_ID = "x-request-id"
 CONTENT_LENGTH = "content-length"
 CONTENT_TYPE = "content-type"

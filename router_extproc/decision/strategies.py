@@ -3,8 +3,11 @@
 - ``static``: the first candidate.
 - ``strong_weak`` (RouteLLM): candidates ``[weak, strong]``; the strong model when the
   ``difficulty`` signal reaches the strategy's ``threshold`` (or is missing: fail to strong).
-- ``cheapest_capable``: candidates by blended price, the first whose predicted quality for
-  this prompt clears ``quality_threshold``; else the best predicted (fail to quality).
+- ``cascade``: ``[cheap, second_opinion, strong]``; the model chosen here is the one a request
+  gets without answers to compare (``decision/cascade.py``); the cascade itself runs in routing.
+- ``cheapest_capable``: candidates by expected cost per answer (``expected_cost``: price ×
+  the prompt's tokens and each model's expected answer length), the first whose predicted
+  quality for this prompt clears ``quality_threshold``; else the best predicted (fail to quality).
   Predicted quality: see ``predicted_quality`` (neighbours' outcomes shrunk towards the
   policy's per-domain quality).
 """
@@ -12,8 +15,17 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from statistics import median
 
-from router_extproc.policy.spec import CheapestCapableStrategy, Decision, Policy, StaticStrategy, StrongWeakStrategy
+from router_extproc.decision import cascade as cascade_logic
+from router_extproc.policy.spec import (
+    CascadeStrategy,
+    CheapestCapableStrategy,
+    Decision,
+    Policy,
+    StaticStrategy,
+    StrongWeakStrategy,
+)
 from router_extproc.signals.base import SignalResult
 
 PRIOR_WEIGHT = 4.0
@@ -55,9 +67,30 @@ def strong_weak(decision: Decision, strategy: StrongWeakStrategy, policy: Policy
     return strong if difficulty.score >= strategy.threshold else weak
 
 
+DEFAULT_PROMPT_TOKENS = 768
+DEFAULT_OUTPUT_TOKENS = 256
+"""Without the difficulty signal's estimates, expected cost falls back to these (3:1, the blended price)."""
+
+
+def expected_cost(policy: Policy, model: str, results: Mapping[str, SignalResult]) -> float:
+    """USD per answer: prompt tokens × input price + expected answer tokens × output price. Answer
+    length: the memory's estimate for the model (its nearest questions), else the policy's
+    ``expected_output_tokens``, else the memory's median over all its models for this prompt."""
+    spec = policy.models[model]
+    difficulty = results.get("difficulty")
+    details = (difficulty.details or {}) if difficulty is not None and not difficulty.error else {}
+    lengths: dict[str, float] = details.get("output_tokens", {})
+    prompt = details.get("prompt_tokens", DEFAULT_PROMPT_TOKENS)
+    output = lengths.get(spec.outcome_model) if spec.outcome_model else None
+    if output is None:
+        output = spec.expected_output_tokens or (median(lengths.values()) if lengths else DEFAULT_OUTPUT_TOKENS)
+    return (prompt * spec.cost.input_per_1m + output * spec.cost.output_per_1m) / 1e6
+
+
 def cheapest_capable(decision: Decision, strategy: CheapestCapableStrategy, policy: Policy,
                      results: Mapping[str, SignalResult]) -> str:
-    by_price = sorted(decision.models, key=lambda m: policy.models[m].price)
+    costs = {m: expected_cost(policy, m, results) for m in decision.models}
+    by_price = sorted(decision.models, key=lambda m: (costs[m], policy.models[m].price))
     predictions = {m: predicted_quality(policy, m, results) for m in by_price}
     for model in by_price:
         quality = predictions[model]
@@ -66,11 +99,17 @@ def cheapest_capable(decision: Decision, strategy: CheapestCapableStrategy, poli
     known = {m: q for m, q in predictions.items() if q is not None}
     if not known:
         return by_price[-1]
-    return max(known, key=lambda m: (known[m], policy.models[m].price))
+    return max(known, key=lambda m: (known[m], -costs[m]))
+
+
+def cascade(decision: Decision, strategy: CascadeStrategy, policy: Policy,
+            results: Mapping[str, SignalResult]) -> str:
+    stages = cascade_logic.Stages.of(decision)
+    return cascade_logic.predicted(strategy, stages, cascade_logic.difficulty_of(results))
 
 
 SELECTORS: dict[str, Callable[..., str]] = {"static": static, "strong_weak": strong_weak,
-                                            "cheapest_capable": cheapest_capable}
+                                            "cheapest_capable": cheapest_capable, "cascade": cascade}
 """One selection function per strategy type (the typed configs live in ``policy.spec``)."""
 
 

@@ -205,13 +205,18 @@ def running_stack(
             for name in policy.models:
                 served = policy.served_ids(name) if fail_open_alias else {policy.models[name].provider_model_id}
                 backends[name] = BackendServer(name, served_models=served, keep=backend_keep).start()
+            # cascade decisions need Envoy's internal listener for the router's own model calls
+            internal = free_port() if any(d.strategy.type == "cascade" for d in policy.decisions) else None
+            if internal is not None:
+                router_args = ("--internal-listener", f"127.0.0.1:{internal}", *router_args)
             router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
                                    decision_log=logs / "decisions.jsonl", env=router_env,
                                    unix_socket=workdir / "extproc.sock" if unix_socket else None)
             if start_router:
                 router.start()
             ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port,
-                               router_unix_socket=str(router.unix_socket) if router.unix_socket else None)
+                               router_unix_socket=str(router.unix_socket) if router.unix_socket else None,
+                               internal=internal)
             options = EnvoyOptions(
                 upstream_overrides={n: ("127.0.0.1", b.port) for n, b in backends.items()},
                 **dict(envoy_options or {}),

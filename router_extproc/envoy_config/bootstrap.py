@@ -17,6 +17,8 @@ import yaml
 
 from router_extproc import headers as H
 from router_extproc.endpoints.usage import MAX_USAGE_BODY_BYTES
+from router_extproc.envoy_config.fallback import fallback_clusters, fallback_routes
+from router_extproc.envoy_config.internal import INTERNAL_HEADERS, internal_listener
 from router_extproc.envoy_config.overload import overload_manager
 from router_extproc.envoy_config.replies import local_reply_config
 from router_extproc.envoy_config.routes import (
@@ -32,6 +34,8 @@ from router_extproc.policy.spec import ENVOY_MESSAGE_TIMEOUT_MS
 EXT_PROC_CLUSTER = "router_extproc"
 OTLP_CLUSTER = "otel_collector"
 BUFFER_SLACK_BYTES = 64 * 1024
+MAX_MESSAGE_TIMEOUT = "300s"
+"""The longest the router may extend one message's timer (a cascade's wait; the route timeout)."""
 
 
 @dataclass(frozen=True)
@@ -41,6 +45,8 @@ class EnvoyPorts:
     router: int = 50051
     router_unix_socket: str | None = None
     address: str = "127.0.0.1"
+    internal: int | None = None
+    """Loopback port of the internal listener for the router's own model calls (cascades); None: none."""
 
 
 @dataclass(frozen=True)
@@ -122,19 +128,21 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
         name for name, spec in policy.models.items()
         if spec.upstream is not None and spec.upstream.tls and name not in options.upstream_overrides
     }
-    routes = render_routes(policy, tls_hosts)
+    routes = fallback_routes(policy) + render_routes(policy, tls_hosts)
     buffer_limit = options.buffer_limit_bytes or buffer_limit_for(policy)
-    ext_proc = {
-        "name": EXT_PROC_FILTER,
-        "typed_config": {
-            "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
-            "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
-            "failure_mode_allow": options.failure_mode_allow,
-            "message_timeout": options.message_timeout,
-            "allow_mode_override": True,
-            "processing_mode": FILTER_MODE,
-        },
+    ext_proc_config: dict[str, Any] = {
+        "@type": "type.googleapis.com/envoy.extensions.filters.http.ext_proc.v3.ExternalProcessor",
+        "grpc_service": {"envoy_grpc": {"cluster_name": EXT_PROC_CLUSTER}},
+        "failure_mode_allow": options.failure_mode_allow,
+        "message_timeout": options.message_timeout,
+        "allow_mode_override": True,
+        "processing_mode": FILTER_MODE,
     }
+    if ports.internal is not None:
+        # a cascade holds the answer while it waits on a second opinion or the strong model:
+        # the router extends the timer for that one message (override_message_timeout)
+        ext_proc_config["max_message_timeout"] = MAX_MESSAGE_TIMEOUT
+    ext_proc = {"name": EXT_PROC_FILTER, "typed_config": ext_proc_config}
     hcm: dict[str, Any] = {
         "@type": "type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager",
         "stat_prefix": "llm",
@@ -163,13 +171,16 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
                 "name": "envoy.http.early_header_mutation.header_mutation",
                 "typed_config": {
                     "@type": "type.googleapis.com/envoy.extensions.http.early_header_mutation.header_mutation.v3.HeaderMutation",
-                    "mutations": [{"remove": H.SELECTED_MODEL}],
+                    "mutations": [{"remove": name} for name in (H.SELECTED_MODEL, *INTERNAL_HEADERS)],
                 },
             }
         ],
         "route_config": {
             "name": "llm",
-            "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes}],
+            "virtual_hosts": [{"name": "llm", "domains": ["*"], "routes": routes,
+                               # fallback chains: which attempt answered (the router reads it back)
+                               **({"include_request_attempt_count": True, "include_attempt_count_in_response": True}
+                                  if any(d.fallback for d in policy.decisions) else {})}],
         },
         "http_filters": [
             *([_health_check_filter(options.health_check_path)] if options.health_check_path else []),
@@ -219,6 +230,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
     if options.otlp_collector is not None:
         host, port = options.otlp_collector
         clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(host, port), "STATIC" if _is_ip(host) else "STRICT_DNS"))
+    endpoints: dict[str, tuple[str, int, bool]] = {}
     for name, spec in policy.models.items():
         if name in options.upstream_overrides:
             host, port = options.upstream_overrides[name]
@@ -227,7 +239,9 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             host, port, tls = spec.upstream.host, spec.upstream.port, spec.upstream.tls
         else:
             raise ValueError(f"model {name!r} has no upstream in the policy and no override")
+        endpoints[name] = (host, port, tls)
         clusters.append(_model_cluster(name, host, port, tls, buffer_limit))
+    clusters += fallback_clusters(policy, endpoints, buffer_limit, EXT_PROC_CLUSTER, options.message_timeout)
 
     bootstrap: dict[str, Any] = {
         "admin": {"address": _socket_address(ports.address, ports.admin), "ignore_global_conn_limit": True},
@@ -250,6 +264,9 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             "clusters": clusters,
         },
     }
+    if ports.internal is not None:
+        bootstrap["static_resources"]["listeners"].append(
+            internal_listener(policy, _socket_address(ports.address, ports.internal), tls_hosts, buffer_limit))
     if options.tracing_flush_ms is not None:
         bootstrap["layered_runtime"] = {
             "layers": [

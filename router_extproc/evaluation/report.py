@@ -7,6 +7,14 @@ import pathlib
 from typing import Any
 
 
+def _ci(report: dict[str, Any], key: str, percent: bool = False) -> str:
+    interval = report.get("ci", {}).get(key)
+    if not interval:
+        return ""
+    lo, hi = interval
+    return f" (95% CI {lo:.1%}-{hi:.1%})" if percent else f" (95% CI {lo:.3f}-{hi:.3f})"
+
+
 def markdown(report: dict[str, Any]) -> str:
     c = report["configured"]
     lines = [
@@ -17,14 +25,16 @@ def markdown(report: dict[str, Any]) -> str:
         "",
         "| metric | value |",
         "|---|---|",
-        f"| APGR | {report['apgr']:.3f} (random 0.500) |",
-        f"| CPT(50%) | {report['cpt50']:.1%} strong calls |",
-        f"| CPT(80%) | {report['cpt80']:.1%} strong calls |",
-        f"| quality at the configured threshold | {report['quality']:.4f} |",
+        f"| APGR | {report['apgr']:.3f}{_ci(report, 'apgr')} (random 0.500) |",
+        f"| CPT(50%) | {report['cpt50']:.1%}{_ci(report, 'cpt50', True)} strong calls |",
+        f"| CPT(80%) | {report['cpt80']:.1%}{_ci(report, 'cpt80', True)} strong calls |",
+        f"| quality at the configured threshold | {report['quality']:.4f}{_ci(report, 'quality')} |",
         f"| cost at the configured threshold | ${report['cost']:.4f} |",
         f"| strong-call share at the configured threshold | {c['strong_share']:.1%} |",
         f"| oracle quality / cost | {report['oracle']['quality']:.4f} / ${report['oracle']['cost']:.4f} |",
         f"| oracle gap | {report['oracle']['gap']:.4f} |",
+        *_versus(report),
+        *_baseline(report),
         "",
         "## Single models",
         "",
@@ -48,6 +58,46 @@ def markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _versus(report: dict[str, Any]) -> list[str]:
+    v = report.get("vs_best_single")
+    if not v:
+        return []
+    share = v["router_cost_share_at_equal_quality"]
+    return [
+        "",
+        f"Against the best single model `{report['best_single']}` (quality {v['quality']:.4f}, ${v['cost']:.4f}): "
+        f"the router reaches its quality at {share:.1%} of its cost; " if share is not None else
+        f"Against the best single model `{report['best_single']}` (quality {v['quality']:.4f}, ${v['cost']:.4f}): "
+        "the router never reaches its quality; ",
+        f"at equal cost the router's best quality is {v['router_quality_at_equal_cost']}, "
+        f"at half its cost {v['router_quality_at_half_cost']}.",
+    ]
+
+
+def _baseline(report: dict[str, Any]) -> list[str]:
+    b = report.get("baseline")
+    if not b:
+        return []
+    at = report["equal_cost"]["at_cascade_configured_cost"]
+    return [
+        "",
+        f"## Cascade vs predictive routing (`{b['policy']}`)",
+        "",
+        "| router | APGR | CPT(50%) | CPT(80%) |",
+        "|---|---|---|---|",
+        f"| cascade | {report['apgr']:.3f}{_ci(report, 'apgr')} | {report['cpt50']:.1%} | {report['cpt80']:.1%} |",
+        f"| predictive | {b['apgr']:.3f}{_ci(b, 'apgr')} | {b['cpt50']:.1%} | {b['cpt80']:.1%} |",
+        "",
+        f"At the cascade's configured cost (${at['cost']:.4f}): cascade quality {at['cascade']:.4f}, best predictive "
+        f"point within that cost {at['predictive']}.",
+        "",
+        "| cost (predictive point) | predictive quality | cascade's best quality within that cost |",
+        "|---|---|---|",
+        *[f"| ${r['cost']:.4f} | {r['predictive']:.4f} | {r['cascade'] if r['cascade'] is not None else '-'} |"
+          for r in report["equal_cost"]["by_cost"][:: max(1, len(report["equal_cost"]["by_cost"]) // 12)]],
+    ]
+
+
 def plot(report: dict[str, Any], path: pathlib.Path) -> None:
     import matplotlib
 
@@ -57,6 +107,10 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
     fig, (by_cost, by_share) = plt.subplots(1, 2, figsize=(12, 4.8))
     frontier = sorted(report["frontier"], key=lambda p: p["cost"])
     by_cost.plot([p["cost"] for p in frontier], [p["quality"] for p in frontier], "-o", ms=3, label="router sweep")
+    baseline = report.get("baseline")
+    if baseline:
+        other = sorted(baseline["frontier"], key=lambda p: p["cost"])
+        by_cost.plot([p["cost"] for p in other], [p["quality"] for p in other], "-x", ms=3, label="predictive")
     for name, p in report["singles"].items():
         by_cost.scatter(p["cost"], p["quality"], marker="s")
         by_cost.annotate(name, (p["cost"], p["quality"]), fontsize=7, xytext=(3, 3), textcoords="offset points")
@@ -69,6 +123,9 @@ def plot(report: dict[str, Any], path: pathlib.Path) -> None:
     weak, strong = report["singles"][report["weak"]], report["singles"][report["strong"]]
     points = sorted(report["frontier"], key=lambda p: p["strong_share"])
     by_share.plot([p["strong_share"] for p in points], [p["quality"] for p in points], "-o", ms=3, label="router")
+    if baseline:
+        other = sorted(baseline["frontier"], key=lambda p: p["strong_share"])
+        by_share.plot([p["strong_share"] for p in other], [p["quality"] for p in other], "-x", ms=3, label="predictive")
     by_share.plot([0, 1], [weak["quality"], strong["quality"]], "--", label="random")
     by_share.scatter(report["configured"]["strong_share"], report["configured"]["quality"], marker="D", s=60,
                      label="configured")

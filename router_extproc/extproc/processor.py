@@ -47,6 +47,10 @@ class Processor:
     async def on_response_trailers(self, trailers: pb.HttpTrailers) -> pb.ProcessingResponse:
         return responses.response_trailers()
 
+    def interim(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
+        """A message to send before this request's answer (e.g. extending Envoy's timer for a long wait)."""
+        return None
+
     async def process(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
         """Dispatch one message to its hook; None when Envoy expects no answer."""
         phase = request.WhichOneof("request")

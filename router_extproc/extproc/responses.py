@@ -60,10 +60,11 @@ def request_body(
 
 
 def response_headers(
-    set_headers: Mapping[str, str] | None = None, mode_override: ProcessingMode | None = None
+    set_headers: Mapping[str, str] | None = None, mode_override: ProcessingMode | None = None,
+    remove: Sequence[str] = (),
 ) -> pb.ProcessingResponse:
     return pb.ProcessingResponse(
-        response_headers=pb.HeadersResponse(response=_common(set_headers, (), None, False)),
+        response_headers=pb.HeadersResponse(response=_common(set_headers, remove, None, False)),
         mode_override=mode_override,
     )
 
@@ -71,6 +72,19 @@ def response_headers(
 def response_body(replacement: bytes | None = None) -> pb.ProcessingResponse:
     """Continue; ``replacement`` stands in for this body (or, when streamed, this chunk)."""
     return pb.ProcessingResponse(response_body=pb.BodyResponse(response=_common(None, (), replacement, False)))
+
+
+def response_body_and_headers(set_headers: Mapping[str, str], replacement: bytes | None = None) -> pb.ProcessingResponse:
+    """The whole buffered answer, with headers set (they are still held by Envoy in BUFFERED mode)."""
+    return pb.ProcessingResponse(response_body=pb.BodyResponse(response=_common(set_headers, (), replacement, False)))
+
+
+def extend_timeout(seconds: float) -> pb.ProcessingResponse:
+    """A message alone that extends Envoy's timer for the message being processed (up to the
+    filter's ``max_message_timeout``), sent before a long wait."""
+    response = pb.ProcessingResponse()
+    response.override_message_timeout.FromMilliseconds(int(seconds * 1000))
+    return response
 
 
 def request_trailers() -> pb.ProcessingResponse:

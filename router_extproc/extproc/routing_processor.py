@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from router_extproc import headers as H
 from router_extproc.endpoints import EndpointSpec, spec
 from router_extproc.endpoints.paths import endpoint_for, is_routed_path, method_not_allowed, passes_through, unknown_url
+from router_extproc.endpoints.usage import Usage
 from router_extproc.errors import (
     ROUTER_DETAILS_PREFIX,
     Blocked,
@@ -31,12 +32,14 @@ from router_extproc.errors import (
 from router_extproc.extproc import responses
 from router_extproc.extproc.processor import Processor
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
+from router_extproc.routing.cascade_run import CascadeResult, CascadeRun
 from router_extproc.routing.observer import BodyMode, ResponseObserver
 from router_extproc.routing.plan import Planner, RequestPlan
 from router_extproc.routing.router import Router
+from router_extproc.routing.side_calls import SideCaller
 from router_extproc.signals.explain import signals_header
 from router_extproc.telemetry import RequestRecord, Telemetry
-from router_extproc.telemetry.record import safe_request_id
+from router_extproc.telemetry.record import CallRecord, safe_request_id
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +51,13 @@ _MODES = {BodyMode.NONE: ProcessingMode.NONE, BodyMode.BUFFERED: ProcessingMode.
 
 
 class RoutingProcessor(Processor):
-    def __init__(self, router: Router, telemetry: Telemetry | None = None) -> None:
+    def __init__(self, router: Router, telemetry: Telemetry | None = None, side_caller: SideCaller | None = None) -> None:
         self._router = router  # fixed for the whole stream, even across a policy reload
         self._telemetry = telemetry
-        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None)
+        self._side_caller = side_caller
+        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None,
+                                cascades=side_caller is not None)
+        self._cascade: CascadeRun | None = None
         self._tracing = telemetry is not None and telemetry.tracing is not None
         self._headers: dict[str, str] = {}
         self._metadata: Mapping[str, str] = {}
@@ -66,6 +72,8 @@ class RoutingProcessor(Processor):
         self._metadata = metadata
 
     def on_stream_end(self, error: BaseException | None) -> None:
+        if self._cascade is not None:
+            self._cascade.cancel()
         record = self._record
         record.ended_ns = time.time_ns()
         record.cancelled = not self.exchange_complete  # the answer started but never finished
@@ -131,6 +139,9 @@ class RoutingProcessor(Processor):
         assert outcome is not None  # a plan either refuses or routes
         self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
         self._record.routed_at = time.perf_counter()
+        if plan.cascade is not None and self._side_caller is not None:
+            self._cascade = CascadeRun(plan.cascade, self._side_caller, self._spec)
+            self._cascade.start()
         log.debug("request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms", self._record.request_id,
                   outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
                   signals_header(outcome.signals), plan.seconds * 1000)
@@ -176,22 +187,86 @@ class RoutingProcessor(Processor):
             self.exchange_complete = True  # Envoy's own reply (its 413) before a decision: nothing more to do
             return responses.response_headers()
         outcome = self._plan.outcome
-        mode = self._observer.on_headers(responses.headers_to_dict(headers.headers), headers.end_of_stream)
+        values = responses.headers_to_dict(headers.headers)
+        served = self._served_by(values)
+        mode = self._observer.on_headers(values, headers.end_of_stream)
+        if self._cascade is not None:
+            if mode is BodyMode.NONE:  # an error, or no JSON answer to compare: Envoy's answer stands
+                self._cascade.cancel()
+                self._cascade = None
+            else:
+                mode = BodyMode.BUFFERED  # the whole cheap answer, to compare and maybe replace
         self.exchange_complete = self._observer.finished
+        extra = {H.ROUTER_FALLBACK: f"{outcome.choice.model}>{served}"} if served != outcome.choice.model else {}
         return responses.response_headers(
             {
+                **extra,
                 H.ROUTER_DECISION: outcome.choice.decision,
-                H.ROUTER_MODEL: outcome.choice.model,
+                H.ROUTER_MODEL: served,
                 H.ROUTER_REASON: outcome.choice.reason,
                 H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
                 H.ROUTER_POLICY: self._router.version,
             },
             mode_override=responses.response_body_mode(_MODES[mode]),
+            # a cascade may replace the answer: Envoy refuses a body mutation that disagrees with
+            # the length it already holds, so the length goes (the client gets the new one framed)
+            remove=(H.CONTENT_LENGTH,) if self._cascade is not None else (),
         )
+
+    def _served_by(self, values: Mapping[str, str]) -> str:
+        """The model that answered: the chosen one, or the one Envoy's fallback chain moved to."""
+        assert self._plan is not None and self._plan.outcome is not None and self._observer is not None
+        outcome = self._plan.outcome
+        chain, attempts = outcome.fallback, values.get("x-envoy-attempt-count", "")
+        if chain is None or not attempts.isdigit():
+            return outcome.choice.model
+        self._record.attempts = int(attempts)
+        served = chain.served_by(int(attempts)) or outcome.choice.model
+        if served != outcome.choice.model:
+            self._record.model, self._record.fallback_from = served, outcome.choice.model
+            self._observer.served_by(self._router.policy.models[served])
+            if self._cascade is not None:  # the cheap stage itself fell back: no like-for-like comparison
+                self._cascade.cancel()
+                self._cascade = None
+        return served
 
     async def on_response_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
         if self._observer is None:
             return responses.response_body()
         replacement = self._observer.on_body(body.body, body.end_of_stream)
+        if self._cascade is not None and body.end_of_stream:
+            cascade, self._cascade = self._cascade, None
+            result = await cascade.finish(self._record.status, body.body, self._record.upstream_seconds)
+            self.exchange_complete = self._observer.finished
+            return self._cascaded(result)
         self.exchange_complete = self._observer.finished
         return responses.response_body(replacement)
+
+    def interim(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
+        """Before a cascade's verdict (a wait on the second opinion, maybe a strong call): more time from Envoy."""
+        if self._cascade is not None and request.WhichOneof("request") == "response_body" and \
+                request.response_body.end_of_stream:
+            return responses.extend_timeout(self._cascade.plan.budget_seconds)
+        return None
+
+    def _cascaded(self, result: CascadeResult) -> pb.ProcessingResponse:
+        """Account every call of a cascade, and answer with the served model's body and headers."""
+        record = self._record
+        record.calls = [CallRecord(c.model, c.stage, c.status, c.usage, c.cost_usd, c.seconds) for c in result.calls]
+        record.model, record.cascade, record.cascade_reason = result.served, result.outcome, result.reason
+        usages = [c.usage for c in result.calls if c.usage is not None]
+        record.usage = Usage(sum(u.prompt_tokens for u in usages), sum(u.completion_tokens for u in usages)) \
+            if usages else None
+        record.cost_usd = result.cost_usd
+        headers = {
+            H.ROUTER_MODEL: result.served,
+            H.ROUTER_CASCADE: f"{result.outcome}:{result.reason}",
+            H.ROUTER_CALLS: ",".join(f"{c.model}:{c.status or 'none'}" for c in result.calls),
+        }
+        if record.usage is not None:
+            headers[H.ROUTER_USAGE] = f"prompt={record.usage.prompt_tokens},completion={record.usage.completion_tokens}"
+        if record.cost_usd is not None:
+            headers[H.ROUTER_COST] = f"{record.cost_usd:.8f}"
+        log.debug("request %s: cascade %s (%s, doubt %.2f), %d calls", record.request_id, result.outcome,
+                  result.reason, result.doubt, len(result.calls))
+        return responses.response_body_and_headers(headers, result.body)

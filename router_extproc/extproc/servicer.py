@@ -21,18 +21,22 @@ ProcessorFactory = Callable[[], Processor]
 class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
     """``Process`` is the whole protocol: read a phase, answer it, until Envoy closes."""
 
-    def __init__(self, processor_factory: ProcessorFactory, metrics: RouterMetrics | None = None) -> None:
+    def __init__(self, processor_factory: ProcessorFactory, metrics: RouterMetrics | None = None,
+                 upstream_factory: ProcessorFactory | None = None) -> None:
         self._processor_factory = processor_factory
         self._metrics = metrics
+        self._upstream_factory = upstream_factory
+        """Processors for the upstream filter's streams (gRPC metadata ``x-router-stage: upstream``)."""
 
     async def Process(
         self,
         request_iterator: AsyncIterator[pb.ProcessingRequest],
         context: grpc.aio.ServicerContext,
     ) -> AsyncIterator[pb.ProcessingResponse]:
-        processor = self._processor_factory()
-        processor.on_stream_start({key: value for key, value in (context.invocation_metadata() or ())
-                                   if isinstance(value, str)})
+        metadata = {key: value for key, value in (context.invocation_metadata() or ()) if isinstance(value, str)}
+        upstream = self._upstream_factory is not None and metadata.get("x-router-stage") == "upstream"
+        processor = self._upstream_factory() if upstream and self._upstream_factory else self._processor_factory()
+        processor.on_stream_start(metadata)
         error: BaseException | None = None
         answering = False
         """True while Envoy waits on the router: a reset then is the router's failure (too slow,
@@ -44,6 +48,9 @@ class ExternalProcessorService(pb_grpc.ExternalProcessorServicer):
         try:
             async for request in request_iterator:
                 answering = True
+                interim = processor.interim(request)
+                if interim is not None:
+                    yield interim
                 response = await processor.process(request)
                 if response is not None:
                     yield response

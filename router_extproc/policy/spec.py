@@ -13,7 +13,7 @@ import warnings
 from dataclasses import dataclass
 from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
 MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """Model names travel in ``x-selected-model`` and Envoy cluster names: keep them plain."""
@@ -45,7 +45,8 @@ class Upstream(StrictModel):
 
 
 class ModelSpec(StrictModel):
-    provider_model_id: str = Field(min_length=1, description="The id the upstream expects in the body's 'model'.")
+    provider_model_id: str = Field(min_length=1, pattern=r'^[^"\\\x00-\x1f]+$',
+                                   description="The id the upstream expects in the body's 'model'.")
     cost: Cost
     privacy: Literal["local", "external"] = Field(
         description="'local' models run inside the trust boundary; private prompts never go to 'external' ones."
@@ -71,6 +72,11 @@ class ModelSpec(StrictModel):
         default=None,
         description="This model's name in the difficulty memory: its per-prompt expected accuracy is used "
         "by cheapest_capable instead of the quality table.",
+    )
+    expected_output_tokens: int | None = Field(
+        default=None, ge=1,
+        description="Typical answer length, for cheapest_capable's expected cost per answer when the difficulty "
+        "memory knows none for this model (default: the memory's median over its models for the prompt).",
     )
 
     @property
@@ -165,12 +171,27 @@ class DomainSignalSpec(SignalSpec):
 
 
 class DifficultySignalSpec(SignalSpec):
-    """Expected accuracy gain of the memory's strong model over its weak one. Ref ``difficulty``."""
+    """Expected accuracy gain of the policy's strong model over its weak one, from the outcome
+    memory (their ``outcome_model``s). Ref ``difficulty``."""
 
     builder: ClassVar[str] = "router_extproc.signals.difficulty:DifficultyEstimator"
 
     threshold: float = Field(default=0.1, ge=-1, le=1, description="Gain at or above which the signal matches.")
     min_similarity: float = Field(default=0.2, ge=0, le=1, description="Nearest-question similarity for full confidence.")
+    strong: str | None = Field(default=None, description="The policy model on the strong side of the gain. Default: "
+                               "the strong model of the first strong_weak or cascade decision.")
+    weak: str | None = Field(default=None, description="The policy model on the weak side. Default: the weak (cheap) "
+                             "model of that decision.")
+    _outcomes: tuple[str | None, str | None] = PrivateAttr(default=(None, None))
+
+    @property
+    def strong_outcome(self) -> str | None:
+        """The strong model's name in the outcome memory (resolved by the policy; None: the memory's own pair)."""
+        return self._outcomes[0]
+
+    @property
+    def weak_outcome(self) -> str | None:
+        return self._outcomes[1]
 
 
 class GateSpec(SignalSpec):
@@ -401,12 +422,65 @@ class CheapestCapableStrategy(StrictModel):
     sweep: ClassVar[str | None] = "quality_threshold"
 
 
-Strategy = Annotated[StaticStrategy | StrongWeakStrategy | CheapestCapableStrategy, Field(discriminator="type")]
+CascadeRule = Literal["empty", "refusal", "truncated", "unanswered", "error"]
+"""What in the cheap answer escalates it whatever the second opinion says: no text, a refusal, cut
+by the token limit, no final answer found, or no answer at all (an error or a timeout)."""
+
+
+class CascadeStrategy(StrictModel):
+    """Agreement cascade, ``models: [cheap, second_opinion, strong]``: the cheap model answers, a
+    second cheap model answers the same request in parallel, and the strong model is called only
+    when doubt reaches ``threshold``. Doubt = 1 when the two final answers disagree (or the cheap
+    answer's own token confidence is below ``min_answer_confidence``), ``no_opinion`` when the
+    second opinion gave no final answer, 0 when they agree; plus ``difficulty_weight`` × the
+    prompt's ``difficulty`` score. A prompt whose doubt reaches the threshold even if the answers
+    agree goes to the strong model directly; one that stays below it even if they disagree goes to
+    the cheap model directly (no second opinion): clear prompts cost one call. A rule hit in
+    ``escalate_on`` escalates always. See docs/cascade.md."""
+
+    type: Literal["cascade"] = "cascade"
+    threshold: float = Field(default=0.55, ge=-2, le=3, description="Doubt at which the strong model answers.")
+    difficulty_weight: float = Field(default=1.0, ge=0, le=10, description="Weight of the difficulty score in doubt.")
+    no_opinion: float = Field(default=0.5, ge=0, le=1, description="Doubt when the second opinion has no final answer.")
+    min_answer_confidence: float | None = Field(
+        default=None, gt=0, lt=1,
+        description="When the cheap answer carries token logprobs: a geometric-mean token probability below this "
+        "counts as a disagreement.")
+    escalate_on: list[CascadeRule] = Field(default=["empty", "refusal", "truncated", "unanswered", "error"])
+    streaming: Literal["skip"] = Field(
+        default="skip",
+        description="'skip': a streaming request is routed by the prediction alone (no second opinion). "
+        "Cascading streams on buffered answers is not implemented.")
+    tools: bool = Field(default=False, description="Cascade requests that declare tools (their answers are calls, "
+                        "rarely comparable).")
+    max_wait_ms: int = Field(default=30000, ge=100, le=60000,
+                             description="Budget for the cheap answers; past it the request is escalated.")
+    sweep: ClassVar[str | None] = "threshold"
+
+
+Strategy = Annotated[StaticStrategy | StrongWeakStrategy | CheapestCapableStrategy | CascadeStrategy,
+                     Field(discriminator="type")]
 """How a decision picks among its candidate models; ``sweep`` names the parameter ``eval`` and
 ``calibrate`` vary."""
 FLAT_STRATEGY_KEYS = {"difficulty_threshold": ("strong_weak", "threshold"),
                       "quality_threshold": ("cheapest_capable", "quality_threshold")}
 """The flat keys of the first policy format, still read (with a deprecation warning) for one release."""
+
+
+RetryOn = Literal["connect-failure", "reset", "5xx", "gateway-error", "refused-stream", "retriable-status-codes"]
+
+
+class UpstreamFallback(StrictModel):
+    """Envoy retries a failed upstream call on the decision's next model (an aggregate cluster per
+    chain, rendered by ``envoy_config``; the body's model id is rewritten per attempt). A private
+    request's chain holds only models it may reach."""
+
+    attempts: int = Field(default=2, ge=2, le=5, description="Models tried per request: the chosen one and "
+                          "attempts - 1 of the decision's others, in the decision's order after it.")
+    retry_on: list[RetryOn] = Field(default=["connect-failure", "reset", "5xx", "retriable-status-codes"])
+    status_codes: list[int] = Field(default=[429], description="Retriable status codes (rate limits).")
+    back_off_ms: float = Field(default=1.0, ge=1, le=1000, description="Envoy's retry back-off base interval: "
+                               "another model needs no pause before it is tried.")
 
 
 class Decision(StrictModel):
@@ -428,6 +502,9 @@ class Decision(StrictModel):
         default="enforce",
         description="'shadow': the decision is evaluated, counted (metrics, decision log, x-router-signals) and "
         "never applied: roll a gate out in shadow first, then enforce it.")
+    fallback: UpstreamFallback | None = Field(
+        default=None, description="When the chosen model's upstream fails (connect error, 5xx, 429), Envoy retries "
+        "the decision's next model. Off unless set.")
     gate: bool | None = Field(
         default=None,
         description="A gate applies to every request, also to one that names a model itself. Default: true for "
@@ -468,6 +545,10 @@ class Decision(StrictModel):
             raise ValueError("a decision needs exactly one of 'model'/'models' or 'block'")
         if self.strategy.type == "strong_weak" and len(self.models) != 2:
             raise ValueError("strong_weak needs models: [weak, strong]")
+        if self.strategy.type == "cascade" and (len(self.models) != 3 or len(set(self.models)) != 3):
+            raise ValueError("cascade needs models: [cheap, second_opinion, strong] (three different models)")
+        if self.fallback is not None and len(set(self.models)) < 2:
+            raise ValueError("fallback needs at least two models to fall back between")
         return self
 
 
@@ -589,7 +670,26 @@ class Policy(StrictModel):
         fallback_model = self.privacy.fallback_model or self.default_model
         if fallback_model not in self.models or self.models[fallback_model].privacy != "local":
             raise ValueError(f"privacy.fallback_model {fallback_model!r} must be a 'local' model")
+        self._resolve_difficulty_pair()
         return self
+
+    def _resolve_difficulty_pair(self) -> None:
+        """The difficulty signal scores the pair this policy routes between: its ``strong``/``weak``,
+        else the first strong_weak ([weak, strong]) or cascade ([cheap, _, strong]) decision."""
+        spec = self.signals.difficulty
+        if spec is None:
+            return
+        weak, strong = spec.weak, spec.strong
+        for name in (weak, strong):
+            if name is not None and name not in self.models:
+                raise ValueError(f"signals.difficulty: model {name!r} is not one of models")
+        pair = next(((d.models[0], d.models[-1]) for d in self.decisions
+                     if d.strategy.type in ("strong_weak", "cascade")), None)
+        if pair is not None:
+            weak, strong = weak or pair[0], strong or pair[1]
+        outcome = {n: self.models[n].outcome_model for n in (weak, strong) if n is not None}
+        if weak is not None and strong is not None and outcome[weak] and outcome[strong]:
+            spec._outcomes = (outcome[strong], outcome[weak])
 
     @property
     def privacy_fallback(self) -> str:

@@ -12,10 +12,12 @@ from __future__ import annotations
 import enum
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 
 from router_extproc import headers as H
 from router_extproc.endpoints import EndpointSpec
 from router_extproc.endpoints.usage import MAX_USAGE_BODY_BYTES, SseUsageScanner, cost_usd, usage_from_json
+from router_extproc.policy.spec import ModelSpec
 from router_extproc.routing.router import RouteOutcome
 from router_extproc.telemetry import RequestRecord
 
@@ -36,6 +38,10 @@ class ResponseObserver:
         self._json_parts: list[bytes] | None = None
         self._json_bytes = 0
         self.finished = False
+
+    def served_by(self, model: ModelSpec) -> None:
+        """Another model answered (an Envoy fallback): its prices count."""
+        self._outcome = replace(self._outcome, model=model)
 
     def on_headers(self, values: Mapping[str, str], end_of_stream: bool) -> BodyMode:
         """The answer's status and type are known: how its body should reach the router."""

@@ -24,6 +24,7 @@ from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
 from router_extproc.endpoints.json_body import decode_json
 from router_extproc.errors import RequestError
 from router_extproc.routing.actions import upstream_body
+from router_extproc.routing.cascade_run import CascadePlan, stage
 from router_extproc.routing.router import RouteOutcome, Router
 from router_extproc.telemetry.throttle import Throttle
 
@@ -48,6 +49,8 @@ class RequestPlan:
     """The exception's type name when a router bug sent the request to the default model."""
     seconds: float = 0.0
     """Router time for the body: parse, signals, decision, actions, serialisation."""
+    cascade: CascadePlan | None = None
+    """The agreement cascade around this request (``routing/cascade_run.py``); None: one call."""
 
     @property
     def routed(self) -> bool:
@@ -60,6 +63,8 @@ def route_headers(outcome: RouteOutcome, content_length: int | None) -> dict[str
     500 when a body mutation and the header disagree."""
     set_headers = dict(outcome.choice.actions.headers) if outcome.choice.actions else {}
     set_headers[H.SELECTED_MODEL] = outcome.choice.model
+    if outcome.fallback is not None:
+        set_headers[H.ROUTER_FALLBACK] = outcome.fallback.id  # Envoy's chain route retries on its next models
     if content_length is not None:
         set_headers[H.CONTENT_LENGTH] = str(content_length)
     return set_headers
@@ -68,9 +73,12 @@ def route_headers(outcome: RouteOutcome, content_length: int | None) -> dict[str
 class Planner:
     """Builds plans for one router (one policy version)."""
 
-    def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None) -> None:
+    def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None,
+                 cascades: bool = False) -> None:
         self.router = router
         self._prompt_hash = prompt_hash
+        self.cascades = cascades
+        """True when the router can make side calls (Envoy's internal listener is configured)."""
 
     def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-",
              deadline: Deadline | None = None) -> RequestPlan:
@@ -82,6 +90,7 @@ class Planner:
             plan.stream = isinstance(document, dict) and document.get("stream") is True
             plan.request = spec.parse(document)
             plan.outcome = self.router.route(plan.request, headers, deadline)
+            plan.outcome, plan.cascade = stage(self.router, spec, plan.request, plan.outcome, self.cascades)
             self._forward(plan, plan.request, plan.outcome, upstream_body(spec, plan.request, plan.outcome))
         except RequestError as error:
             plan.refusal, plan.outcome = error, None

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from router_extproc.deadline import NO_DEADLINE, Deadline
 from router_extproc.decision import DecisionEngine, RouteChoice
 from router_extproc.decision.capabilities import Needs, enforce_capabilities, needs_of, unmet
-from router_extproc.decision.privacy import enforce_privacy, privacy_state
+from router_extproc.decision.fallback import Chain, FallbackChains
+from router_extproc.decision.privacy import PrivacyState, enforce_privacy, privacy_state
 from router_extproc.endpoints import ParsedRequest, spec
 from router_extproc.errors import Blocked, RequestError, model_not_found
 from router_extproc.policy import Policy
@@ -28,6 +29,10 @@ class RouteOutcome:
     signals: dict[str, SignalResult] = field(default_factory=dict)
     pii: SignalResult | None = None
     """The PII scan privacy closure used (the declared ``pii`` signal or the router's own)."""
+    privacy: PrivacyState | None = None
+    needs: Needs | None = None
+    fallback: Chain | None = None
+    """The models Envoy may retry on upstream failure (every one allowed for this request)."""
 
 
 def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[str]:
@@ -47,6 +52,7 @@ class Router:
         self.signals = SignalEngine(policy.signals, artifacts or default_artifacts(), privacy_scan=needs_privacy_scan)
         self._engine = DecisionEngine(policy)
         self._auto = frozenset(policy.auto_model_names)
+        self.fallbacks = FallbackChains(policy)
 
     @property
     def max_body_bytes(self) -> int:
@@ -98,7 +104,15 @@ class Router:
         if private_choice is not choice and needs is not None:
             private_choice = enforce_capabilities(self.policy, private_choice, needs, local_only=True)
         choice = private_choice
-        return RouteOutcome(choice, self.policy.models[choice.model], dict(results), pii)
+        chain = self.fallbacks.choose(choice.decision, choice.model, lambda m: self.may_serve(m, choice, state, needs))
+        return RouteOutcome(choice, self.policy.models[choice.model], dict(results), pii, state, needs, chain)
+
+    def may_serve(self, model: str, choice: RouteChoice, state: PrivacyState, needs: Needs | None) -> bool:
+        """Privacy and capability closure for one more model of this request (a fallback, a cascade stage)."""
+        other = replace(choice, model=model)
+        if enforce_privacy(self.policy, other, state) is not other:
+            return False
+        return needs is None or unmet(self.policy.models[model], needs) is None
 
     def default_outcome(self, decision: str) -> RouteOutcome:
         """The fail-safe route: the policy's default model, which is always local."""

@@ -21,8 +21,10 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
 from router_extproc.extproc.routing_processor import RoutingProcessor
 from router_extproc.extproc.servicer import ExternalProcessorService
+from router_extproc.extproc.upstream_processor import UpstreamProcessor
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2_grpc as pb_grpc
+from router_extproc.routing.side_calls import SideCaller
 from router_extproc.server.state import RouterState
 from router_extproc.server.watcher import PolicyWatcher
 from router_extproc.telemetry import RouterMetrics, Telemetry
@@ -43,6 +45,8 @@ class ServerSettings:
     worker_threads: int = 2
     """Threads for parsing, signals and decisions. Two beat sixteen under load here: the work
     is GIL-bound Python (bench/signals.py: 1145 vs 883 req/s with 16 requests in flight)."""
+    internal_listener: str | None = None
+    """``host:port`` of Envoy's internal listener: the router's own calls to models (cascades)."""
     health_port: int | None = None
     """A port serving only gRPC health (kubelet probes reach the pod IP, not loopback or a
     Unix socket); NOT_SERVING until the models are loaded."""
@@ -78,7 +82,10 @@ class RouterServer:
         self.health = health_servicer or health.aio.HealthServicer()
         self._server = grpc.aio.server(options=_grpc_options(settings.max_message_bytes))
         metrics = telemetry.metrics if telemetry else None
-        service = ExternalProcessorService(lambda: RoutingProcessor(self.state.current(), telemetry), metrics)
+        self.side_caller = SideCaller.parse(settings.internal_listener) if settings.internal_listener else None
+        service = ExternalProcessorService(
+            lambda: RoutingProcessor(self.state.current(), telemetry, self.side_caller), metrics,
+            upstream_factory=lambda: UpstreamProcessor(self.state.current()))
         pb_grpc.add_ExternalProcessorServicer_to_server(service, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         self.bound_port: int | None = None
@@ -100,6 +107,8 @@ class RouterServer:
         """Report NOT_SERVING, refuse new streams, let in-flight ones finish (bounded)."""
         await self.health.enter_graceful_shutdown()
         await self._server.stop(self.settings.grace_seconds)
+        if self.side_caller is not None:
+            self.side_caller.close()
         log.info("router stopped")
 
     async def wait(self) -> None:

@@ -1,8 +1,11 @@
-"""Difficulty: expected gain of the strong model, from the outcomes of the nearest training questions.
+"""Difficulty: expected gain of the strong model, from the outcomes of the nearest known questions.
 
 See ``training/train_difficulty.py`` for why a similarity-weighted outcome memory and not a
-text head. The same memory yields each of its models' expected accuracy on the prompt, which
-``details['neighbours']`` carries for strategies that weigh several models.
+text head. The score is for the pair the policy names (its models' ``outcome_model``s: the
+difficulty spec's ``strong``/``weak``, else the first strong_weak or cascade decision), the
+memory's reference pair only when the policy names none. The same memory yields each of its
+models' expected accuracy and answer length on the prompt, which ``details`` carries for
+strategies that weigh several models (``cheapest_capable``'s expected cost per answer).
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from router_extproc.encoder.features import HASH_DIM, TextFeatures
 from router_extproc.encoder.heads import FEATURE_VERSION, HEADS_DIR
 from router_extproc.signals.base import SignalResult
 from router_extproc.signals.view import RequestView
+
+CHARS_PER_TOKEN = 4.0
 
 if TYPE_CHECKING:
     from router_extproc.policy.spec import DifficultySignalSpec
@@ -48,6 +53,8 @@ class OutcomeMemory:
     k: int
     meta: dict
     prior: np.ndarray  # (models,) each model's accuracy over the whole memory
+    output_tokens: np.ndarray | None = None  # (rows, models) int32 answer length in tokens, -1 = unknown
+    question_ids: np.ndarray | None = None  # (rows,) the question each row came from
 
     @classmethod
     def load(cls, directory: pathlib.Path = HEADS_DIR) -> OutcomeMemory:
@@ -59,21 +66,55 @@ class OutcomeMemory:
             matrix = sp.csr_matrix((data["values"].astype(np.float32), data["indices"], data["indptr"]),
                                    shape=(rows, HASH_DIM))
             outcomes = data["outcomes"]
-        known = outcomes >= 0
-        prior = (np.where(known, outcomes, 0).sum(0) / np.maximum(known.sum(0), 1)).astype(np.float32)
-        return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta, prior)
+            lengths = data.get("output_tokens", None)
+            ids = data.get("question_ids", None)
+        return cls(matrix.T.tocsr(), outcomes, meta["models"], meta["strong"], meta["weak"], int(meta["k"]), meta,
+                   _prior(outcomes), lengths, ids)
+
+    def without(self, question_ids: set[int]) -> OutcomeMemory:
+        """The memory less the rows of ``question_ids`` (an evaluation must not look its own questions up)."""
+        if self.question_ids is None or not question_ids:
+            return self
+        keep = np.flatnonzero(~np.isin(self.question_ids, np.fromiter(question_ids, dtype=np.int64)))
+        outcomes = self.outcomes[keep]
+        return OutcomeMemory(self.matrix[:, keep].tocsr(), outcomes, self.models, self.strong, self.weak, self.k,
+                             self.meta, _prior(outcomes),
+                             self.output_tokens[keep] if self.output_tokens is not None else None,
+                             self.question_ids[keep])
 
     def expected_accuracy(self, features: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, float]:
         """Per-model neighbour accuracy, the neighbours' weighted hits and weights (for
         shrinkage towards a prior), and the closest row's similarity."""
-        zeros = np.zeros(len(self.models))
+        accuracy, hits, weight, nearest, _ = self.estimate(features)
+        return accuracy, hits, weight, nearest
+
+    def estimate(self, features: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, np.ndarray]:
+        """``expected_accuracy`` and, per model, the similarity-weighted answer length (tokens) of
+        the k nearest questions where it is known (NaN where no neighbour has one)."""
+        models = len(self.models)
+        zeros = np.zeros(models)
         if not len(features.lexical_index):
-            return np.full(len(self.models), np.nan), zeros, zeros, 0.0
+            return np.full(models, np.nan), zeros, zeros, 0.0, np.full(models, np.nan)
         norm = float(np.linalg.norm(features.lexical_value)) or 1.0
         # the matrix is stored feature-major (one row per feature): a query reads only its rows
         sim = self.matrix[features.lexical_index].T @ (features.lexical_value / norm)
         hits, weight, nearest = neighbour_outcomes(sim[None, :], self.outcomes, self.k)
-        return hits[0] / np.maximum(weight[0], 1e-9), hits[0], weight[0], float(nearest[0])
+        accuracy = hits[0] / np.maximum(weight[0], 1e-9)
+        tokens = np.full(models, np.nan)
+        if self.output_tokens is not None:
+            k = min(self.k, len(sim))
+            idx = np.argpartition(-sim, k - 1)[:k]
+            lengths = self.output_tokens[idx]  # (k, models)
+            known = lengths >= 0
+            w = (sim[idx] ** 2)[:, None] * known
+            total = w.sum(0)
+            np.divide((w * np.where(known, lengths, 0)).sum(0), total, out=tokens, where=total > 0)
+        return accuracy, hits[0], weight[0], float(nearest[0]), tokens
+
+
+def _prior(outcomes: np.ndarray) -> np.ndarray:
+    known = outcomes >= 0
+    return (np.where(known, outcomes, 0).sum(0) / np.maximum(known.sum(0), 1)).astype(np.float32)
 
 
 class DifficultyEstimator:
@@ -81,17 +122,23 @@ class DifficultyEstimator:
 
     @classmethod
     def from_spec(cls, spec: DifficultySignalSpec, artifacts: SharedArtifacts) -> DifficultyEstimator:
-        return cls(artifacts.outcome_memory, spec.threshold, spec.min_similarity)
+        return cls(artifacts.outcome_memory, spec.threshold, spec.min_similarity, spec.strong_outcome,
+                   spec.weak_outcome)
 
-    def __init__(self, memory: OutcomeMemory, threshold: float, min_similarity: float) -> None:
+    def __init__(self, memory: OutcomeMemory, threshold: float, min_similarity: float,
+                 strong: str | None = None, weak: str | None = None) -> None:
         self._memory = memory
         self._threshold = threshold
         self._min_similarity = min_similarity
-        self._s = memory.models.index(memory.strong)
-        self._w = memory.models.index(memory.weak)
+        for name in (strong, weak):
+            if name is not None and name not in memory.models:
+                raise ValueError(f"difficulty: {name!r} is not a model of the outcome memory")
+        self.strong, self.weak = strong or memory.strong, weak or memory.weak
+        self._s = memory.models.index(self.strong)
+        self._w = memory.models.index(self.weak)
 
     def evaluate(self, view: RequestView) -> SignalResult:
-        accuracy, hits, weight, nearest = self._memory.expected_accuracy(view.last_user_features)
+        accuracy, hits, weight, nearest, tokens = self._memory.estimate(view.last_user_features)
         # far from every known question the estimate is shrunk towards "no gain"
         confidence = min(1.0, nearest / self._min_similarity) if self._min_similarity else 1.0
         gain = float(accuracy[self._s] - accuracy[self._w]) * confidence if nearest > 0 else 0.0
@@ -105,5 +152,8 @@ class DifficultyEstimator:
              # per model: (weighted correct neighbours, their weight, overall accuracy) so a
              # strategy can shrink the neighbours' estimate towards the prior it trusts
              "neighbours": {m: (round(float(h), 4), round(float(w), 4), round(float(p), 4))
-                            for m, h, w, p in zip(self._memory.models, hits, weight, self._memory.prior, strict=True)}},
+                            for m, h, w, p in zip(self._memory.models, hits, weight, self._memory.prior, strict=True)},
+             "output_tokens": {m: round(float(t), 1) for m, t in zip(self._memory.models, tokens, strict=True)
+                               if t == t},
+             "prompt_tokens": view.prompt_tokens},
         )

@@ -93,6 +93,16 @@ def entry(record: RequestRecord) -> dict[str, Any]:
         "completion_tokens": record.usage.completion_tokens if record.usage else None,
         "cost_usd": round(record.cost_usd, 8) if record.cost_usd is not None else None,
     }
+    if record.fallback_from is not None:
+        line["fallback"] = {"from": record.fallback_from, "attempts": record.attempts}
+    if record.cascade is not None:
+        line["cascade"] = {"outcome": record.cascade, "reason": record.cascade_reason}
+    if record.calls:
+        line["calls"] = [{"model": c.model, "stage": c.stage, "status": c.status,
+                          "prompt_tokens": c.usage.prompt_tokens if c.usage else None,
+                          "completion_tokens": c.usage.completion_tokens if c.usage else None,
+                          "cost_usd": round(c.cost_usd, 8) if c.cost_usd is not None else None,
+                          "ms": _ms(c.seconds)} for c in record.calls]
     if record.shadowed:
         line["shadow"] = list(record.shadowed)
     if record.error:

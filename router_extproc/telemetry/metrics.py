@@ -77,6 +77,14 @@ class RouterMetrics:
         )
         self.tokens = Counter("router_tokens", "Tokens the models reported, by model and kind.", ["model", "kind"], registry=r)
         self.cost = Counter("router_cost_usd", "Cost at the policy's prices, by model (USD).", ["model"], registry=r)
+        self.cascades = Counter("router_cascades", "Requests that cascaded, by decision, outcome (kept or "
+                                "escalated) and reason (agree, disagree, no_opinion, a rule).",
+                                ["decision", "outcome", "reason"], registry=r)
+        self.fallbacks = Counter("router_fallbacks", "Requests another model answered after the chosen one's "
+                                 "upstream failed (Envoy's fallback chain), by decision, chosen and answering model.",
+                                 ["decision", "chosen", "model"], registry=r)
+        self.model_calls = Counter("router_model_calls", "Model calls of cascaded requests, by model and stage "
+                                   "(cheap, second, strong).", ["model", "stage"], registry=r)
         self.usage_missing = Counter(
             "router_usage_missing", "Successful responses that reported no token usage.", ["model"], registry=r
         )
@@ -122,6 +130,19 @@ class RouterMetrics:
             self.first_chunk_seconds.labels(model).observe(record.first_chunk_seconds)
         if record.upstream_seconds is not None:
             self.upstream_seconds.labels(model).observe(record.upstream_seconds)
+        if record.fallback_from is not None:
+            self.fallbacks.labels(record.decision or UNKNOWN, record.fallback_from, model).inc()
+        if record.cascade is not None:
+            self.cascades.labels(record.decision or UNKNOWN, record.cascade, record.cascade_reason or UNKNOWN).inc()
+        if record.calls:  # several calls (a cascade): each counted on its own model
+            for call in record.calls:
+                self.model_calls.labels(call.model, call.stage).inc()
+                if call.usage is not None:
+                    self.tokens.labels(call.model, "prompt").inc(call.usage.prompt_tokens)
+                    self.tokens.labels(call.model, "completion").inc(call.usage.completion_tokens)
+                if call.cost_usd is not None:
+                    self.cost.labels(call.model).inc(call.cost_usd)
+            return
         if record.usage is not None:
             self.tokens.labels(model, "prompt").inc(record.usage.prompt_tokens)
             self.tokens.labels(model, "completion").inc(record.usage.completion_tokens)

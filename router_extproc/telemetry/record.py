@@ -35,6 +35,18 @@ def safe_request_id(value: str | None) -> str:
 
 
 @dataclass
+class CallRecord:
+    """One model call of a request that made several (a cascade): its stage, answer and cost."""
+
+    model: str
+    stage: str
+    status: int | None
+    usage: Usage | None
+    cost_usd: float | None
+    seconds: float | None
+
+
+@dataclass
 class RequestRecord:
     started_ns: int = field(default_factory=time.time_ns)
     ended_ns: int = 0
@@ -72,6 +84,15 @@ class RequestRecord:
     cancelled: bool = False
     prompt_hash: str | None = None
     trace_id: str | None = None
+    calls: list[CallRecord] = field(default_factory=list)
+    """Every model call when there were several (a cascade); ``usage``/``cost_usd`` are then their totals."""
+    cascade: str | None = None
+    """``kept`` or ``escalated`` for a request that cascaded."""
+    cascade_reason: str | None = None
+    fallback_from: str | None = None
+    """The model the router chose when Envoy's fallback had another one answer (``model``)."""
+    attempts: int | None = None
+    """Envoy's attempts on a fallback chain (1: the chosen model answered)."""
 
     def phase(self, name: str, start_ns: int, end_ns: int) -> None:
         seen = self.phases.get(name)

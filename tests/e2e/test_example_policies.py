@@ -108,3 +108,44 @@ def test_specialists(stacks, prompt: str, model: str) -> None:
     assert reply.headers["x-backend"] == model
     if model == "math":
         assert received["body"]["messages"][0]["content"].startswith("Reason step by step")
+
+
+def _answer_with(stack, **texts: str) -> None:
+    from router_extproc.demo.backend import Behaviour
+
+    for name, backend in stack.backends.items():
+        backend.behaviour = Behaviour(text=texts.get(name))
+
+
+@pytest.mark.parametrize(("second", "served", "outcome"), [
+    ("The answer is (B).", "llama-8b", "kept:agree"),
+    ("The answer is (D).", "llama-70b", "escalated:disagree"),
+])
+def test_cascade_policy(stacks, second: str, served: str, outcome: str) -> None:
+    stack = stacks("cascade")
+    _answer_with(stack, **{"llama-8b": "Step by step... the answer is (B).", "phi-3-mini": second,
+                           "llama-70b": "The answer is (B)."})
+    strong_before = stack.backends["llama-70b"].seen
+    reply, _ = _route(stack, mmlu_dev(77))
+    assert reply.status == 200
+    assert (reply.headers["x-router-model"], reply.headers["x-router-cascade-outcome"]) == (served, outcome)
+    assert stack.backends["phi-3-mini"].requests[-1]["model"] == "microsoft/Phi-3-mini-4k-instruct"
+    assert (stack.backends["llama-70b"].seen > strong_before) == (served == "llama-70b")
+    if served == "llama-70b":
+        assert stack.backends["llama-70b"].requests[-1]["model"] == "meta-llama/Llama-3.1-70B-Instruct"
+    _answer_with(stack)
+
+
+def test_fleet_cascades_closed_form_questions_and_keeps_private_ones_local(stacks) -> None:
+    stack = stacks("fleet")
+    _answer_with(stack, **{"gemini-flash": "The answer is (B).", "deepseek-coder": "The answer is (B)."})
+    reply, _ = _route(stack, mmlu_dev(77))
+    assert reply.headers["x-router-decision"] == "closed-form-cascade"
+    assert (reply.headers["x-router-model"], reply.headers["x-router-cascade-outcome"]) == ("gemini-flash", "kept:agree")
+    external = {n: b.seen for n, b in stack.backends.items() if stack.policy.models[n].privacy == "external"}
+    reply, _ = _route(stack, mmlu_dev(77) + "\nMy e-mail is jane.doe@corp-mail.com.")
+    assert reply.status == 200
+    assert stack.policy.models[reply.headers["x-router-model"]].privacy == "local"
+    assert "x-router-cascade-outcome" not in reply.headers
+    assert {n: stack.backends[n].seen for n in external} == external
+    _answer_with(stack)

@@ -70,7 +70,8 @@ def test_routes_clusters_and_guards() -> None:
         assert routes[refusal]["direct_response"]["status"] == status
         assert routes[refusal]["typed_per_filter_config"]["envoy.filters.http.ext_proc"]["disabled"] is True
     assert list(routes)[-1] == "unknown-path"  # the catch-all comes last
-    assert hcm["early_header_mutation_extensions"][0]["typed_config"]["mutations"] == [{"remove": "x-selected-model"}]
+    assert hcm["early_header_mutation_extensions"][0]["typed_config"]["mutations"] == [
+        {"remove": "x-selected-model"}, {"remove": "x-router-cascade"}, {"remove": "x-router-fallback"}]
     ext_proc = hcm["http_filters"][0]["typed_config"]
     assert ext_proc["failure_mode_allow"] is True and ext_proc["message_timeout"] == "2s"
     assert ext_proc["processing_mode"]["response_header_mode"] == "SKIP"  # local replies never wait on the router
@@ -123,3 +124,27 @@ def test_unix_socket_router_address() -> None:
     router = config["static_resources"]["clusters"][0]
     endpoint = router["load_assignment"]["endpoints"][0]["lb_endpoints"][0]["endpoint"]
     assert endpoint["address"] == {"pipe": {"path": "/run/router/extproc.sock"}}
+
+
+def test_internal_listener_and_fallback_chains_are_rendered_from_the_policy() -> None:
+    from router_extproc.envoy_config.bootstrap import EnvoyPorts, render_bootstrap
+    from router_extproc.policy import load_policy
+
+    policy = load_policy(REPO / "policies" / "cascade.yaml")
+    plain = render_bootstrap(policy, EnvoyPorts())
+    assert [listener["name"] for listener in plain["static_resources"]["listeners"]] == ["llm"]
+    config = render_bootstrap(policy, EnvoyPorts(internal=9090))
+    listeners = {listener["name"]: listener for listener in config["static_resources"]["listeners"]}
+    internal = listeners["internal"]
+    assert internal["address"]["socket_address"] == {"address": "127.0.0.1", "port_value": 9090}
+    hcm = internal["filter_chains"][0]["filters"][0]["typed_config"]
+    assert [f["name"] for f in hcm["http_filters"]] == ["envoy.filters.http.router"]  # no ext_proc: no recursion
+    clusters = {c["name"]: c for c in config["static_resources"]["clusters"]}
+    chain = clusters["chain_cascade_llama-8b"]
+    assert [e["priority"] for e in chain["load_assignment"]["endpoints"]] == [0, 1]
+    public = listeners["llm"]["filter_chains"][0]["filters"][0]["typed_config"]
+    routes = {r["name"]: r for r in public["route_config"]["virtual_hosts"][0]["routes"]}
+    retry = routes["fallback-cascade/llama-8b"]["route"]["retry_policy"]
+    assert retry["num_retries"] == 1 and retry["retriable_status_codes"] == [429]
+    ext_proc = next(f for f in public["http_filters"] if f["name"] == "envoy.filters.http.ext_proc")
+    assert ext_proc["typed_config"]["max_message_timeout"] == "300s"

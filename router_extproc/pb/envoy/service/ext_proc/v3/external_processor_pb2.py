@@ -25,41 +25,42 @@ _sym_db = _symbol_database.Default()
 from router_extproc.pb.envoy.config.core.v3 import base_pb2 as router__extproc_dot_pb_dot_envoy_dot_config_dot_core_dot_v3_dot_base__pb2
 from router_extproc.pb.envoy.extensions.filters.http.ext_proc.v3 import processing_mode_pb2 as router__extproc_dot_pb_dot_envoy_dot_extensions_dot_filters_dot_http_dot_ext__proc_dot_v3_dot_processing__mode__pb2
 from router_extproc.pb.envoy.type.v3 import http_status_pb2 as router__extproc_dot_pb_dot_envoy_dot_type_dot_v3_dot_http__status__pb2
+from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\nDrouter_extproc/pb/envoy/service/ext_proc/v3/external_processor.proto\x12\x19\x65nvoy.service.ext_proc.v3\x1a\x31router_extproc/pb/envoy/config/core/v3/base.proto\x1aQrouter_extproc/pb/envoy/extensions/filters/http/ext_proc/v3/processing_mode.proto\x1a\x31router_extproc/pb/envoy/type/v3/http_status.proto\"\xc7\x03\n\x11ProcessingRequest\x12\x41\n\x0frequest_headers\x18\x02 \x01(\x0b\x32&.envoy.service.ext_proc.v3.HttpHeadersH\x00\x12\x42\n\x10response_headers\x18\x03 \x01(\x0b\x32&.envoy.service.ext_proc.v3.HttpHeadersH\x00\x12;\n\x0crequest_body\x18\x04 \x01(\x0b\x32#.envoy.service.ext_proc.v3.HttpBodyH\x00\x12<\n\rresponse_body\x18\x05 \x01(\x0b\x32#.envoy.service.ext_proc.v3.HttpBodyH\x00\x12\x43\n\x10request_trailers\x18\x06 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.HttpTrailersH\x00\x12\x44\n\x11response_trailers\x18\x07 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.HttpTrailersH\x00\x12\x1a\n\x12observability_mode\x18\n \x01(\x08\x42\t\n\x07request\"\xe3\x04\n\x12ProcessingResponse\x12\x45\n\x0frequest_headers\x18\x01 \x01(\x0b\x32*.envoy.service.ext_proc.v3.HeadersResponseH\x00\x12\x46\n\x10response_headers\x18\x02 \x01(\x0b\x32*.envoy.service.ext_proc.v3.HeadersResponseH\x00\x12?\n\x0crequest_body\x18\x03 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyResponseH\x00\x12@\n\rresponse_body\x18\x04 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyResponseH\x00\x12G\n\x10request_trailers\x18\x05 \x01(\x0b\x32+.envoy.service.ext_proc.v3.TrailersResponseH\x00\x12H\n\x11response_trailers\x18\x06 \x01(\x0b\x32+.envoy.service.ext_proc.v3.TrailersResponseH\x00\x12J\n\x12immediate_response\x18\x07 \x01(\x0b\x32,.envoy.service.ext_proc.v3.ImmediateResponseH\x00\x12P\n\rmode_override\x18\t \x01(\x0b\x32\x39.envoy.extensions.filters.http.ext_proc.v3.ProcessingModeB\n\n\x08response\"V\n\x0bHttpHeaders\x12\x30\n\x07headers\x18\x01 \x01(\x0b\x32\x1f.envoy.config.core.v3.HeaderMap\x12\x15\n\rend_of_stream\x18\x03 \x01(\x08\"/\n\x08HttpBody\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x15\n\rend_of_stream\x18\x02 \x01(\x08\"A\n\x0cHttpTrailers\x12\x31\n\x08trailers\x18\x01 \x01(\x0b\x32\x1f.envoy.config.core.v3.HeaderMap\"N\n\x0fHeadersResponse\x12;\n\x08response\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.CommonResponse\"K\n\x0c\x42odyResponse\x12;\n\x08response\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.CommonResponse\"V\n\x10TrailersResponse\x12\x42\n\x0fheader_mutation\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\"\xb3\x02\n\x0e\x43ommonResponse\x12H\n\x06status\x18\x01 \x01(\x0e\x32\x38.envoy.service.ext_proc.v3.CommonResponse.ResponseStatus\x12\x42\n\x0fheader_mutation\x18\x02 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\x12>\n\rbody_mutation\x18\x03 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyMutation\x12\x19\n\x11\x63lear_route_cache\x18\x05 \x01(\x08\"8\n\x0eResponseStatus\x12\x0c\n\x08\x43ONTINUE\x10\x00\x12\x18\n\x14\x43ONTINUE_AND_REPLACE\x10\x01\"\x99\x01\n\x11ImmediateResponse\x12)\n\x06status\x18\x01 \x01(\x0b\x32\x19.envoy.type.v3.HttpStatus\x12:\n\x07headers\x18\x02 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x0f\n\x07\x64\x65tails\x18\x05 \x01(\t\"f\n\x0eHeaderMutation\x12<\n\x0bset_headers\x18\x01 \x03(\x0b\x32\'.envoy.config.core.v3.HeaderValueOption\x12\x16\n\x0eremove_headers\x18\x02 \x03(\t\"@\n\x0c\x42odyMutation\x12\x0e\n\x04\x62ody\x18\x01 \x01(\x0cH\x00\x12\x14\n\nclear_body\x18\x02 \x01(\x08H\x00\x42\n\n\x08mutation2\x7f\n\x11\x45xternalProcessor\x12j\n\x07Process\x12,.envoy.service.ext_proc.v3.ProcessingRequest\x1a-.envoy.service.ext_proc.v3.ProcessingResponse(\x01\x30\x01\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\nDrouter_extproc/pb/envoy/service/ext_proc/v3/external_processor.proto\x12\x19\x65nvoy.service.ext_proc.v3\x1a\x31router_extproc/pb/envoy/config/core/v3/base.proto\x1aQrouter_extproc/pb/envoy/extensions/filters/http/ext_proc/v3/processing_mode.proto\x1a\x31router_extproc/pb/envoy/type/v3/http_status.proto\x1a\x1egoogle/protobuf/duration.proto\"\xc7\x03\n\x11ProcessingRequest\x12\x41\n\x0frequest_headers\x18\x02 \x01(\x0b\x32&.envoy.service.ext_proc.v3.HttpHeadersH\x00\x12\x42\n\x10response_headers\x18\x03 \x01(\x0b\x32&.envoy.service.ext_proc.v3.HttpHeadersH\x00\x12;\n\x0crequest_body\x18\x04 \x01(\x0b\x32#.envoy.service.ext_proc.v3.HttpBodyH\x00\x12<\n\rresponse_body\x18\x05 \x01(\x0b\x32#.envoy.service.ext_proc.v3.HttpBodyH\x00\x12\x43\n\x10request_trailers\x18\x06 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.HttpTrailersH\x00\x12\x44\n\x11response_trailers\x18\x07 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.HttpTrailersH\x00\x12\x1a\n\x12observability_mode\x18\n \x01(\x08\x42\t\n\x07request\"\xa0\x05\n\x12ProcessingResponse\x12\x45\n\x0frequest_headers\x18\x01 \x01(\x0b\x32*.envoy.service.ext_proc.v3.HeadersResponseH\x00\x12\x46\n\x10response_headers\x18\x02 \x01(\x0b\x32*.envoy.service.ext_proc.v3.HeadersResponseH\x00\x12?\n\x0crequest_body\x18\x03 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyResponseH\x00\x12@\n\rresponse_body\x18\x04 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyResponseH\x00\x12G\n\x10request_trailers\x18\x05 \x01(\x0b\x32+.envoy.service.ext_proc.v3.TrailersResponseH\x00\x12H\n\x11response_trailers\x18\x06 \x01(\x0b\x32+.envoy.service.ext_proc.v3.TrailersResponseH\x00\x12J\n\x12immediate_response\x18\x07 \x01(\x0b\x32,.envoy.service.ext_proc.v3.ImmediateResponseH\x00\x12P\n\rmode_override\x18\t \x01(\x0b\x32\x39.envoy.extensions.filters.http.ext_proc.v3.ProcessingMode\x12;\n\x18override_message_timeout\x18\n \x01(\x0b\x32\x19.google.protobuf.DurationB\n\n\x08response\"V\n\x0bHttpHeaders\x12\x30\n\x07headers\x18\x01 \x01(\x0b\x32\x1f.envoy.config.core.v3.HeaderMap\x12\x15\n\rend_of_stream\x18\x03 \x01(\x08\"/\n\x08HttpBody\x12\x0c\n\x04\x62ody\x18\x01 \x01(\x0c\x12\x15\n\rend_of_stream\x18\x02 \x01(\x08\"A\n\x0cHttpTrailers\x12\x31\n\x08trailers\x18\x01 \x01(\x0b\x32\x1f.envoy.config.core.v3.HeaderMap\"N\n\x0fHeadersResponse\x12;\n\x08response\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.CommonResponse\"K\n\x0c\x42odyResponse\x12;\n\x08response\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.CommonResponse\"V\n\x10TrailersResponse\x12\x42\n\x0fheader_mutation\x18\x01 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\"\xb3\x02\n\x0e\x43ommonResponse\x12H\n\x06status\x18\x01 \x01(\x0e\x32\x38.envoy.service.ext_proc.v3.CommonResponse.ResponseStatus\x12\x42\n\x0fheader_mutation\x18\x02 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\x12>\n\rbody_mutation\x18\x03 \x01(\x0b\x32\'.envoy.service.ext_proc.v3.BodyMutation\x12\x19\n\x11\x63lear_route_cache\x18\x05 \x01(\x08\"8\n\x0eResponseStatus\x12\x0c\n\x08\x43ONTINUE\x10\x00\x12\x18\n\x14\x43ONTINUE_AND_REPLACE\x10\x01\"\x99\x01\n\x11ImmediateResponse\x12)\n\x06status\x18\x01 \x01(\x0b\x32\x19.envoy.type.v3.HttpStatus\x12:\n\x07headers\x18\x02 \x01(\x0b\x32).envoy.service.ext_proc.v3.HeaderMutation\x12\x0c\n\x04\x62ody\x18\x03 \x01(\x0c\x12\x0f\n\x07\x64\x65tails\x18\x05 \x01(\t\"f\n\x0eHeaderMutation\x12<\n\x0bset_headers\x18\x01 \x03(\x0b\x32\'.envoy.config.core.v3.HeaderValueOption\x12\x16\n\x0eremove_headers\x18\x02 \x03(\t\"@\n\x0c\x42odyMutation\x12\x0e\n\x04\x62ody\x18\x01 \x01(\x0cH\x00\x12\x14\n\nclear_body\x18\x02 \x01(\x08H\x00\x42\n\n\x08mutation2\x7f\n\x11\x45xternalProcessor\x12j\n\x07Process\x12,.envoy.service.ext_proc.v3.ProcessingRequest\x1a-.envoy.service.ext_proc.v3.ProcessingResponse(\x01\x30\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'router_extproc.pb.envoy.service.ext_proc.v3.external_processor_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_PROCESSINGREQUEST']._serialized_start=285
-  _globals['_PROCESSINGREQUEST']._serialized_end=740
-  _globals['_PROCESSINGRESPONSE']._serialized_start=743
-  _globals['_PROCESSINGRESPONSE']._serialized_end=1354
-  _globals['_HTTPHEADERS']._serialized_start=1356
-  _globals['_HTTPHEADERS']._serialized_end=1442
-  _globals['_HTTPBODY']._serialized_start=1444
-  _globals['_HTTPBODY']._serialized_end=1491
-  _globals['_HTTPTRAILERS']._serialized_start=1493
-  _globals['_HTTPTRAILERS']._serialized_end=1558
-  _globals['_HEADERSRESPONSE']._serialized_start=1560
-  _globals['_HEADERSRESPONSE']._serialized_end=1638
-  _globals['_BODYRESPONSE']._serialized_start=1640
-  _globals['_BODYRESPONSE']._serialized_end=1715
-  _globals['_TRAILERSRESPONSE']._serialized_start=1717
-  _globals['_TRAILERSRESPONSE']._serialized_end=1803
-  _globals['_COMMONRESPONSE']._serialized_start=1806
-  _globals['_COMMONRESPONSE']._serialized_end=2113
-  _globals['_COMMONRESPONSE_RESPONSESTATUS']._serialized_start=2057
-  _globals['_COMMONRESPONSE_RESPONSESTATUS']._serialized_end=2113
-  _globals['_IMMEDIATERESPONSE']._serialized_start=2116
-  _globals['_IMMEDIATERESPONSE']._serialized_end=2269
-  _globals['_HEADERMUTATION']._serialized_start=2271
-  _globals['_HEADERMUTATION']._serialized_end=2373
-  _globals['_BODYMUTATION']._serialized_start=2375
-  _globals['_BODYMUTATION']._serialized_end=2439
-  _globals['_EXTERNALPROCESSOR']._serialized_start=2441
-  _globals['_EXTERNALPROCESSOR']._serialized_end=2568
+  _globals['_PROCESSINGREQUEST']._serialized_start=317
+  _globals['_PROCESSINGREQUEST']._serialized_end=772
+  _globals['_PROCESSINGRESPONSE']._serialized_start=775
+  _globals['_PROCESSINGRESPONSE']._serialized_end=1447
+  _globals['_HTTPHEADERS']._serialized_start=1449
+  _globals['_HTTPHEADERS']._serialized_end=1535
+  _globals['_HTTPBODY']._serialized_start=1537
+  _globals['_HTTPBODY']._serialized_end=1584
+  _globals['_HTTPTRAILERS']._serialized_start=1586
+  _globals['_HTTPTRAILERS']._serialized_end=1651
+  _globals['_HEADERSRESPONSE']._serialized_start=1653
+  _globals['_HEADERSRESPONSE']._serialized_end=1731
+  _globals['_BODYRESPONSE']._serialized_start=1733
+  _globals['_BODYRESPONSE']._serialized_end=1808
+  _globals['_TRAILERSRESPONSE']._serialized_start=1810
+  _globals['_TRAILERSRESPONSE']._serialized_end=1896
+  _globals['_COMMONRESPONSE']._serialized_start=1899
+  _globals['_COMMONRESPONSE']._serialized_end=2206
+  _globals['_COMMONRESPONSE_RESPONSESTATUS']._serialized_start=2150
+  _globals['_COMMONRESPONSE_RESPONSESTATUS']._serialized_end=2206
+  _globals['_IMMEDIATERESPONSE']._serialized_start=2209
+  _globals['_IMMEDIATERESPONSE']._serialized_end=2362
+  _globals['_HEADERMUTATION']._serialized_start=2364
+  _globals['_HEADERMUTATION']._serialized_end=2466
+  _globals['_BODYMUTATION']._serialized_start=2468
+  _globals['_BODYMUTATION']._serialized_end=2532
+  _globals['_EXTERNALPROCESSOR']._serialized_start=2534
+  _globals['_EXTERNALPROCESSOR']._serialized_end=2661
 # @@protoc_insertion_point(module_scope)
