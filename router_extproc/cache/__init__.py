@@ -1,0 +1,1 @@
+"""The response cache (exact, then semantic) and session affinity, over one store per process."""
