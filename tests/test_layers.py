@@ -15,7 +15,7 @@ import pytest
 
 PACKAGE = pathlib.Path(__file__).resolve().parent.parent / "router_extproc"
 LAYERS = [
-    {"errors", "headers", "policy"},
+    {"errors", "headers", "deadline", "policy"},
     {"encoder", "pii"},
     {"endpoints"},
     {"signals"},

@@ -28,17 +28,26 @@ class PrivacyState:
         return self.header_private or bool(self.pii_types)
 
 
+def header_private(policy: Policy, headers: Mapping[str, str]) -> bool:
+    """Private unless every configured tier header is absent, or sent once with exactly one
+    public value: a repeated header (joined with commas), a list, or an unknown value is private."""
+    for name, private_values in policy.privacy.private_headers.items():
+        if name not in headers:
+            continue
+        value = headers[name].strip().lower()
+        public = {v.lower() for v in policy.privacy.public_values.get(name, ["public"])}
+        if "," in value or value in {v.lower() for v in private_values} or value not in public:
+            return True
+    return False
+
+
 def privacy_state(policy: Policy, pii: SignalResult | None, headers: Mapping[str, str],
                   redacted: frozenset[str] = frozenset()) -> PrivacyState:
-    header_private = any(
-        headers.get(name, "").strip().lower() in {v.lower() for v in values}
-        for name, values in policy.privacy.private_headers.items()
-    )
     if pii is None or pii.error:
         types = frozenset({UNKNOWN_PII})
     else:
         types = frozenset(pii.labels) - redacted
-    return PrivacyState(header_private, types)
+    return PrivacyState(header_private(policy, headers), types)
 
 
 def enforce_privacy(policy: Policy, choice: RouteChoice, state: PrivacyState) -> RouteChoice:

@@ -12,13 +12,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
+from router_extproc.endpoints.body_text import Kind, TextPath, classify, walk
 from router_extproc.endpoints.error_shapes import ErrorShape, OpenAIErrors
 from router_extproc.endpoints.request import ParsedRequest
 from router_extproc.endpoints.usage import OpenAIUsage, UsageReader
 from router_extproc.errors import RequestError, bad_request
 from router_extproc.policy.spec import Capability, ModelSpec, Reasoning, SystemPrompt
-
-TextPath = tuple[str | int, ...]
 
 
 class EndpointSpec:
@@ -50,32 +49,39 @@ class EndpointSpec:
         """The API-specific part of ``parse``."""
         raise NotImplementedError
 
-    def strings(self, body: dict[str, Any]) -> Iterator[tuple[TextPath, str]]:
-        """Every string of the body the upstream can read, with its path: unknown fields too
-        (a field the router does not know still reaches the model)."""
+    def texts(self, body: dict[str, Any]) -> Iterator[tuple[TextPath, str, Kind]]:
+        """Every string of the body the upstream can read, with its path and kind
+        (``body_text``): unknown fields too (a field the router does not know still reaches the
+        model); only the top-level ``not_text`` keys are left out."""
         for key, value in body.items():
             if key not in self.not_text:
-                yield from walk_strings(value, (key,))
+                yield from walk(value, (key,))
+
+    def strings(self, body: dict[str, Any]) -> Iterator[tuple[TextPath, str]]:
+        """The ``text`` strings: what the PII scan reads and redaction rewrites."""
+        return ((path, text) for path, text, kind in self.texts(body) if kind == "text")
 
     def rewrite_strings(self, body: dict[str, Any], change: Callable[[TextPath, str], str | None]) -> dict[str, Any]:
-        """A copy of ``body`` where every string ``strings`` walks (values and keys) is passed
-        through ``change`` (None: keep it)."""
+        """A copy of ``body`` where every ``text`` string (values and keys) is passed through
+        ``change`` (None: keep it); media and opaque payloads are left as they are."""
 
-        def rebuild(item: Any, where: TextPath) -> Any:
+        def rebuild(item: Any, where: TextPath, parent: dict[str, Any] | None) -> Any:
             if isinstance(item, str):
+                if classify(where[-1] if where else None, item, parent) != "text":
+                    return item
                 new = change(where, item)
                 return item if new is None else new
             if isinstance(item, dict):
                 out = {}
                 for key, child in item.items():
                     new_key = change((*where, key, ""), key) if isinstance(key, str) else None
-                    out[key if new_key is None else new_key] = rebuild(child, (*where, key))
+                    out[key if new_key is None else new_key] = rebuild(child, (*where, key), item)
                 return out
             if isinstance(item, list):
-                return [rebuild(child, (*where, i)) for i, child in enumerate(item)]
+                return [rebuild(child, (*where, i), None) for i, child in enumerate(item)]
             return item
 
-        return {k: (v if k in self.not_text else rebuild(v, (k,))) for k, v in body.items()}
+        return {k: (v if k in self.not_text else rebuild(v, (k,), None)) for k, v in body.items()}
 
     def set_model(self, body: dict[str, Any], provider_model_id: str) -> None:
         body["model"] = provider_model_id
@@ -93,22 +99,6 @@ class EndpointSpec:
 
     def render_error(self, error: RequestError, stream: bool) -> tuple[bytes, str]:
         return self.errors.render(error, stream)
-
-
-def walk_strings(value: Any, path: TextPath) -> Iterator[tuple[TextPath, str]]:
-    """Every string inside a JSON value, depth first, with its path (keys are strings too: a
-    model reads a JSON schema's property names)."""
-    stack: list[tuple[TextPath, Any]] = [(path, value)]
-    while stack:
-        where, item = stack.pop()
-        if isinstance(item, str):
-            yield where, item
-        elif isinstance(item, dict):
-            for key, child in reversed(list(item.items())):
-                stack.append(((*where, key), child))
-                yield (*where, key, ""), key  # the key itself ("" marks a key, not a value)
-        elif isinstance(item, list):
-            stack.extend(((*where, i), child) for i, child in reversed(list(enumerate(item))))
 
 
 def int_field(body: dict[str, Any], *names: str) -> int | None:

@@ -27,6 +27,7 @@ from router_extproc.envoy_config.routes import (
     render_routes,
 )
 from router_extproc.policy import Policy
+from router_extproc.policy.spec import ENVOY_MESSAGE_TIMEOUT_MS
 
 EXT_PROC_CLUSTER = "router_extproc"
 OTLP_CLUSTER = "otel_collector"
@@ -46,7 +47,7 @@ class EnvoyPorts:
 class EnvoyOptions:
     failure_mode_allow: bool = True
     """True: router down/slow/erroring -> the default (local) route. False: 5xx error."""
-    message_timeout: str = "1s"
+    message_timeout: str = f"{ENVOY_MESSAGE_TIMEOUT_MS / 1000:g}s"
     """Time the router has per message. Envoy's 200 ms default is a known production trap."""
     buffer_limit_bytes: int | None = None
     """Per-stream buffer; bodies larger than this get Envoy's own 413 before the router sees

@@ -119,8 +119,11 @@ def response_body_mode(mode: int) -> ProcessingMode:
 
 
 def headers_to_dict(header_map: base_pb2.HeaderMap) -> dict[str, str]:
-    """Envoy sends lower-case keys with values in ``raw_value`` (``value`` as a fallback)."""
+    """Envoy sends lower-case keys with values in ``raw_value`` (``value`` as a fallback). A
+    repeated header becomes one comma-joined value (RFC 9110's reading), never "the last one
+    wins": a tenant header sent as ``private`` and again as ``public`` must not read as public."""
     out: dict[str, str] = {}
     for h in header_map.headers:
-        out[h.key] = h.raw_value.decode("utf-8", "replace") if h.raw_value else h.value
+        value = h.raw_value.decode("utf-8", "replace") if h.raw_value else h.value
+        out[h.key] = f"{out[h.key]},{value}" if h.key in out else value
     return out

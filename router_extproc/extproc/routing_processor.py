@@ -41,6 +41,8 @@ from router_extproc.telemetry.record import safe_request_id
 log = logging.getLogger(__name__)
 
 ProcessingMode = responses.ProcessingMode
+OVERRUN_GRACE_SECONDS = 0.2
+"""How long past the deadline the adapter waits for the worker thread before answering itself."""
 _MODES = {BodyMode.NONE: ProcessingMode.NONE, BodyMode.BUFFERED: ProcessingMode.BUFFERED,
           BodyMode.STREAMED: ProcessingMode.STREAMED}
 
@@ -112,9 +114,15 @@ class RoutingProcessor(Processor):
         raw = body.body
         if len(raw) > self._router.max_body_bytes:
             return self._refuse(too_large(len(raw), self._router.max_body_bytes), False)
-        # parsing, signals, the decision and the rewrite are CPU work: off the event loop
-        plan = await asyncio.get_running_loop().run_in_executor(
-            None, self._planner.plan, self._spec, raw, self._headers, self._record.request_id)
+        # parsing, signals, the decision and the rewrite are CPU work: off the event loop, and
+        # answered by the deadline (plus a margin for the thread to notice it) whatever happens
+        deadline = self._planner.deadline()
+        work = asyncio.get_running_loop().run_in_executor(
+            None, self._planner.plan, self._spec, raw, self._headers, self._record.request_id, deadline)
+        try:
+            plan = await asyncio.wait_for(work, (deadline.seconds or 0) + OVERRUN_GRACE_SECONDS)
+        except TimeoutError:
+            plan = self._planner.timed_out(self._spec, self._record.request_id)
         self._plan = plan
         self._account(plan)
         if plan.refusal is not None:

@@ -33,7 +33,7 @@ _SSN_BARE = rx.compile(r"\b\d{9}\b")
 _SSN_CUE = rx.compile(r"(?i)\b(?:ssn|social security(?: number| no\.?)?)\b")
 _IPV4 = rx.compile(r"(?:\d{1,3}\.){3}\d{1,3}")
 _IPV6 = rx.compile(r"(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f]{0,4}")
-_NUMBERING_CUE = rx.compile(r"(?i)(?:version|ver\.?|v|section|sec\.?|chapter|ch\.?|figure|fig\.?|table|step|rule|"
+_NUMBERING_CUE = rx.compile(r"(?i)\b(?:version|ver\.?|v|section|sec\.?|chapter|ch\.?|figure|fig\.?|table|step|rule|"
                             r"item|clause|article|art\.?|paragraph|para\.?|§|page|pp?\.?|release|build|rfc)\s*$")
 _SECRETS = rx.compile("|".join((
     r"\bsk-(?:proj-|ant-[a-z0-9]+-)?[A-Za-z0-9_-]{20,}",
@@ -96,18 +96,21 @@ def _spelled_emails(text: str, budget: rx.Budget) -> list[PiiSpan]:
 
 def cards(text: str, budget: rx.Budget) -> list[PiiSpan]:
     """Luhn-valid 13-19 digits, issuer prefix plausible, contiguous or in even groups; a
-    candidate that ran into a following number is retried without its trailing groups."""
+    candidate that ran into a neighbouring number (``Card #1 4111 1111 ...``) is retried without
+    its leading or trailing groups (at most 19 groups: a bounded number of tries)."""
     out = []
     for start, end in rx.finditer(_CARD, text, budget, "card"):
         if _before(text, start) in _DIGIT_OR_DASH or _after(text, end) in _DIGIT_OR_DASH:
             continue
-        candidate = text[start:end]
-        groups = candidate.replace("-", " ").split(" ")
-        for n in range(len(groups), 0, -1):
-            if _card_valid(groups[:n]):
-                length = sum(len(g) for g in groups[:n]) + n - 1
-                out.append(PiiSpan("CREDIT_CARD", start, start + length, 0.95))
-                break
+        groups = text[start:end].replace("-", " ").split(" ")
+        offsets = [0]
+        for group in groups[:-1]:
+            offsets.append(offsets[-1] + len(group) + 1)
+        found = next(((i, n) for i in range(len(groups)) for n in range(len(groups), i, -1)
+                      if _card_valid(groups[i:n])), None)
+        if found is not None:
+            i, n = found
+            out.append(PiiSpan("CREDIT_CARD", start + offsets[i], start + offsets[n - 1] + len(groups[n - 1]), 0.95))
     return out
 
 

@@ -87,6 +87,16 @@ class ModelSpec(StrictModel):
         return pii_types <= set(allowed)
 
 
+def compile_linear(pattern: str, case_sensitive: bool) -> Any:
+    """A policy regex compiled for RE2 (linear-time matching on client text)."""
+    import re2
+
+    options = re2.Options()
+    options.case_sensitive = case_sensitive
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
 class SignalSpec(StrictModel):
     """A signal kind, declared once: its parameters (the fields), how it is built
     (``builder``: ``module:Class`` with ``from_spec(spec, artifacts)``), whether its labels are a
@@ -116,9 +126,10 @@ class KeywordSignal(SignalSpec):
     def _regexes_compile(cls, patterns: list[str]) -> list[str]:
         for pattern in patterns:
             try:
-                re.compile(pattern)
-            except re.error as exc:
-                raise ValueError(f"invalid regex {pattern!r}: {exc}") from None
+                compile_linear(pattern, True)
+            except Exception as exc:
+                raise ValueError(f"regex {pattern!r} is not valid RE2 syntax (linear time: no look-arounds or "
+                                 f"back-references): {exc}") from None
         return patterns
 
     @model_validator(mode="after")
@@ -466,13 +477,25 @@ class Privacy(StrictModel):
     """When a request is private, and where private requests go instead of an external model."""
 
     private_headers: dict[str, list[str]] = Field(
-        default={}, description="Request header -> values that mark the request private (e.g. a tenant tier)."
-    )
+        default={}, description="Request header -> values that mark the request private (e.g. a tenant tier). "
+        "Such a header is public only when sent once with exactly one of its public_values; a repeated header, a "
+        "list of values or an unknown value is private.")
+    public_values: dict[str, list[str]] = Field(
+        default={}, description="Header -> the values that leave a request public (default: 'public').")
     fallback_model: str | None = Field(default=None, description="Local model for private requests; default: default_model.")
+
+
+ENVOY_MESSAGE_TIMEOUT_MS = 1000
+"""The ext_proc message timeout rendered into Envoy's config (``envoy_config``)."""
 
 
 class Limits(StrictModel):
     max_body_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="Larger bodies get a 413.")
+    decision_ms: int = Field(
+        default=500, ge=50, le=ENVOY_MESSAGE_TIMEOUT_MS - 200,
+        description="The router's deadline for parsing, every signal and the decision, below Envoy's "
+        f"{ENVOY_MESSAGE_TIMEOUT_MS} ms message timeout: past it, unfinished signals count as failed (gates follow "
+        "on_error, an unfinished PII scan makes the request private) and the router still answers in time.")
 
 
 REMOVABLE = ("decision", "signal", "model", "privacy_header")

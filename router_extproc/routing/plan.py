@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from router_extproc import headers as H
+from router_extproc.deadline import Deadline
 from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
 from router_extproc.endpoints.json_body import decode_json
 from router_extproc.errors import RequestError
@@ -71,14 +72,16 @@ class Planner:
         self.router = router
         self._prompt_hash = prompt_hash
 
-    def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-") -> RequestPlan:
+    def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-",
+             deadline: Deadline | None = None) -> RequestPlan:
         started = time.perf_counter()
         plan = RequestPlan(spec)
+        deadline = deadline or self.deadline()
         try:
             document = decode_json(raw)
             plan.stream = isinstance(document, dict) and document.get("stream") is True
             plan.request = spec.parse(document)
-            plan.outcome = self.router.route(plan.request, headers)
+            plan.outcome = self.router.route(plan.request, headers, deadline)
             self._forward(plan, plan.request, plan.outcome, upstream_body(spec, plan.request, plan.outcome))
         except RequestError as error:
             plan.refusal, plan.outcome = error, None
@@ -87,6 +90,19 @@ class Planner:
                       type(exc).__name__, exc_info=_TRACEBACKS.allow())
             self._fail_safe(plan, type(exc).__name__)
         plan.seconds = time.perf_counter() - started
+        return plan
+
+    def deadline(self) -> Deadline:
+        """A new deadline for one request, from the policy's ``limits.decision_ms``."""
+        return Deadline(self.router.policy.limits.decision_ms / 1000)
+
+    def timed_out(self, spec: EndpointSpec, request_id: str = "-") -> RequestPlan:
+        """The plan when the body's work overran the deadline (a thread cannot be stopped from
+        outside): the fail-safe route, i.e. the policy's local default model, before Envoy gives up."""
+        log.warning("request %s: routing overran its %s ms deadline; sent to the default model", request_id,
+                    self.router.policy.limits.decision_ms)
+        plan = RequestPlan(spec)
+        self._fail_safe(plan, "DeadlineExceeded")
         return plan
 
     def prompt_hash(self, request: ParsedRequest) -> str | None:

@@ -7,6 +7,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from router_extproc.deadline import NO_DEADLINE, Deadline
 from router_extproc.decision import DecisionEngine, RouteChoice
 from router_extproc.decision.capabilities import Needs, enforce_capabilities, needs_of, unmet
 from router_extproc.decision.privacy import enforce_privacy, privacy_state
@@ -34,7 +35,8 @@ def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[s
     redact = choice.actions.redact_pii if choice.actions else False
     if not redact or pii is None or pii.error:
         return frozenset()
-    return frozenset(pii.labels) if redact is True else frozenset(pii.labels) & set(redact)
+    split = frozenset((pii.details or {}).get("split", ()))  # values split across strings stay in the body
+    return (frozenset(pii.labels) if redact is True else frozenset(pii.labels) & set(redact)) - split
 
 
 class Router:
@@ -57,12 +59,13 @@ class Router:
     def compute_signals(self, request: ParsedRequest) -> dict[str, SignalResult]:
         return self.signals.compute(self.signals.view(request))
 
-    def route(self, request: ParsedRequest, headers: Mapping[str, str] | None = None) -> RouteOutcome:
+    def route(self, request: ParsedRequest, headers: Mapping[str, str] | None = None,
+              deadline: Deadline = NO_DEADLINE) -> RouteOutcome:
         """Choose the model: ``auto`` runs the decisions, a known model passes through; a
         blocking decision raises ``RequestError``. Capability and privacy closure apply to every path."""
         if not self.knows_model(request.model):
             raise model_not_found(request.model)
-        view = self.signals.view(request)
+        view = self.signals.view(request, deadline)
         results = self.signals.compute(view)
         needs = needs_of(spec(request.endpoint).capability, request.media, request.has_tools, view.prompt_tokens,
                          request.max_output_tokens)

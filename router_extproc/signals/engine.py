@@ -6,6 +6,7 @@ import logging
 import time
 from dataclasses import replace
 
+from router_extproc.deadline import NO_DEADLINE, Deadline, DeadlineExceeded
 from router_extproc.encoder.tokenizer import WordPieceTokenizer
 from router_extproc.endpoints import ParsedRequest
 from router_extproc.policy.spec import Signals
@@ -42,21 +43,22 @@ class SignalEngine:
         """The tokenizer every signal's view uses (to count tokens the same way)."""
         return self._artifacts.featurizer.tokenizer
 
-    def view(self, request: ParsedRequest) -> RequestView:
-        return RequestView(request, self._artifacts.featurizer, self._scan_chars)
+    def view(self, request: ParsedRequest, deadline: Deadline = NO_DEADLINE) -> RequestView:
+        return RequestView(request, self._artifacts.featurizer, self._scan_chars, deadline)
 
     def compute(self, view: RequestView) -> dict[str, SignalResult]:
-        """Every signal's result on one request's shared view. A signal that raises is logged;
-        a safety gate then reports its ``on_error`` choice (``block``: matched), any other
-        signal is left out."""
+        """Every signal's result on one request's shared view. A signal that raises (or is cut
+        by the request's deadline) is logged; a safety gate then reports its ``on_error`` choice
+        (``block``: matched), any other signal is left out (a missing PII scan: private)."""
         results: dict[str, SignalResult] = {}
         for signal in self.signals:
             started_ns = time.time_ns()
             started = time.perf_counter()
             try:
+                view.deadline.check(signal.ref)
                 result = signal.evaluate(view)
             except Exception as exc:
-                if isinstance(exc, SignalUnavailable):
+                if isinstance(exc, SignalUnavailable | DeadlineExceeded):
                     log.info("signal %s unavailable: %s", signal.ref, exc)
                 else:
                     log.exception("signal %s failed", signal.ref)

@@ -1,11 +1,15 @@
-"""Keyword and regex rules: the cheapest, most auditable signal."""
+"""Keyword and regex rules: the cheapest, most auditable signal.
+
+Regexes run on client text, so they run on RE2 (``google-re2``): linear time whatever the
+pattern and the text, no backtracking for a crafted prompt to exploit. Patterns RE2 cannot
+run (look-arounds, back-references) are refused when the policy is loaded.
+"""
 
 from __future__ import annotations
 
-import re
 from typing import TYPE_CHECKING
 
-from router_extproc.policy.spec import KeywordSignal
+from router_extproc.policy.spec import KeywordSignal, compile_linear
 from router_extproc.signals.base import SignalResult
 from router_extproc.signals.text_scope import text_in_scope
 from router_extproc.signals.view import RequestView
@@ -24,11 +28,10 @@ class KeywordMatcher:
     def __init__(self, spec: KeywordSignal) -> None:
         self.ref = f"keyword:{spec.name}"
         self._scope = spec.scope
-        flags = 0 if spec.case_sensitive else re.IGNORECASE
         self._fold = (lambda s: s) if spec.case_sensitive else str.casefold
         self._any = [self._fold(k) for k in spec.any]
         self._all = [self._fold(k) for k in spec.all]
-        self._regex = [re.compile(p, flags) for p in spec.regex]
+        self._regex = [compile_linear(p, spec.case_sensitive) for p in spec.regex]
 
     def evaluate(self, view: RequestView) -> SignalResult:
         raw = text_in_scope(view.request, self._scope)

@@ -20,6 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
+from router_extproc.deadline import NO_DEADLINE, Deadline
 from router_extproc.encoder.features import Featurizer, TextFeatures
 from router_extproc.encoder.tokenizer import CHARS_PER_TOKEN_BOUND, head_tail
 from router_extproc.endpoints import ParsedRequest
@@ -34,15 +35,36 @@ PER_MESSAGE_TOKENS = 4
 
 
 class RequestView:
-    def __init__(self, request: ParsedRequest, featurizer: Featurizer, scan_chars: int | None = None) -> None:
+    def __init__(self, request: ParsedRequest, featurizer: Featurizer, scan_chars: int | None = None,
+                 deadline: Deadline = NO_DEADLINE) -> None:
         self.request = request
         self._featurizer = featurizer
         self._scan_chars = scan_chars
+        self.deadline = deadline
+        """The request's deadline: signals check it between bounded steps."""
+
+    @cached_property
+    def _allotted(self) -> tuple[list[str], bool]:
+        """Each message's raw text cut to what will be read (newest first within the scan
+        budget, else ``MESSAGE_TOKEN_CAP`` tokens' worth of characters), so normalising and
+        tokenizing never cost more than the budget; and whether every message fits whole."""
+        budget, complete = self._scan_chars, True
+        out = [""] * len(self.request.messages)
+        for index in range(len(out) - 1, -1, -1):
+            text = self.request.messages[index].text
+            allowed = MESSAGE_TOKEN_CAP * CHARS_PER_TOKEN_BOUND if budget is None else max(budget, 0)
+            if len(text) > allowed:
+                complete = complete and budget is None
+                text = text[: allowed * 3 // 4] + " " + text[len(text) - allowed // 4 :] if allowed else ""
+            out[index] = text
+            if budget is not None:
+                budget -= len(text)
+        return out, complete
 
     @cached_property
     def _normalized(self) -> list[Normalized]:
         """Done on first use: a keyword-only policy never pays for it."""
-        return [normalize(m.text) for m in self.request.messages]
+        return [normalize(text) for text in self._allotted[0]]
 
     @cached_property
     def texts(self) -> list[str]:
@@ -54,25 +76,11 @@ class RequestView:
 
     @cached_property
     def _scan(self) -> tuple[list[np.ndarray], bool]:
-        """Each message's ids, newest first within the request's budget; and whether all fit."""
+        """Each message's ids (of its allotted text); and whether every message was read whole."""
         tokenizer = self._featurizer.tokenizer
-        ids: list[np.ndarray] = [np.zeros(0, np.int32)] * len(self.texts)
-        budget, complete = self._scan_chars, True
-        for index in range(len(self.texts) - 1, -1, -1):
-            text = self.texts[index]
-            if not text:
-                continue
-            if budget is None:
-                ids[index] = tokenizer.ids(text, MESSAGE_TOKEN_CAP)
-                continue
-            if budget <= 0:
-                complete = False
-                continue
-            if len(text) > budget:
-                text, complete = text[: budget * 3 // 4] + " " + text[len(text) - budget // 4 :], False
-            ids[index] = tokenizer.ids(text)
-            budget -= len(text)
-        return ids, complete
+        cap = MESSAGE_TOKEN_CAP if self._scan_chars is None else None
+        ids = [tokenizer.ids(text, cap) if text else np.zeros(0, np.int32) for text in self.texts]
+        return ids, self._allotted[1]
 
     @property
     def scan_ids(self) -> list[np.ndarray]:
@@ -93,10 +101,11 @@ class RequestView:
     def prompt_tokens(self) -> int:
         """Tokens of the prompt: exact up to the per-message cap, estimated beyond it."""
         total = 0
-        for text, ids in zip(self.texts, self.scan_ids, strict=True):
-            total += len(ids)
-            if len(text) > len(ids) * CHARS_PER_TOKEN_BOUND:  # cut: estimate the rest
-                total += max(0, len(text) // CHARS_PER_TOKEN - len(ids))
+        cap = MESSAGE_TOKEN_CAP if self._scan_chars is None else None
+        for message, read, ids in zip(self.request.messages, self._allotted[0], self.scan_ids, strict=True):
+            whole = len(message.text) == len(read) and (cap is None or len(ids) < cap)
+            # read whole: exact; cut: estimated from its characters
+            total += len(ids) if whole else max(len(ids), len(message.text) // CHARS_PER_TOKEN)
         return total + PER_MESSAGE_TOKENS * len(self.texts)
 
     @cached_property

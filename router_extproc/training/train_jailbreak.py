@@ -28,7 +28,13 @@ from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pie
 from router_extproc.signals.normalize import normalize
 from router_extproc.training import data
 from router_extproc.training.fit import design_matrix, fit_logistic
-from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
+from router_extproc.training.jailbreak_data import (
+    TextSet,
+    benign_dev_sets,
+    labelled_dev_sets,
+    training_sets,
+    unseen_attack_sets,
+)
 from router_extproc.training.report import print_report
 
 DENSE_SCALE = 0.5
@@ -84,6 +90,14 @@ def windows_holding(featurizer: Featurizer, text: str, row: np.ndarray, span: tu
             if min(last, start + WINDOW_TOKENS) - max(first, start) >= need]
 
 
+def planted_attack_pieces(featurizer: Featurizer, text_set: TextSet) -> list[np.ndarray]:
+    """Every window of a set of texts with planted attacks that holds its attack: positives for both stages."""
+    assert text_set.spans is not None
+    rows = tokenize(featurizer, text_set.texts)
+    return [w for text, row, span in zip(text_set.texts, rows, text_set.spans, strict=True)
+            for w in windows_holding(featurizer, text, row, span)]
+
+
 def message_scores(head: LinearHead, featurizer: Featurizer, ids: Sequence[np.ndarray]) -> np.ndarray:
     """First-stage logit of each text as one message (its worst piece); ``UNSCORED`` when nothing is scored."""
     out = np.full(len(ids), UNSCORED)
@@ -137,9 +151,7 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     labels: list[int] = []
     for text_set in training_sets(data_dir, rng):
         if text_set.spans is not None:
-            rows = tokenize(featurizer, text_set.texts)
-            found = [w for text, row, span in zip(text_set.texts, rows, text_set.spans, strict=True)
-                     for w in windows_holding(featurizer, text, row, span)]
+            found = planted_attack_pieces(featurizer, text_set)
             pieces += found
             labels += [1] * len(found)
             print(f"  {text_set.name}: {len(text_set.texts)} texts, {len(pieces)} pieces so far", flush=True)

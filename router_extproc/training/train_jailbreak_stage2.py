@@ -40,8 +40,8 @@ from router_extproc.training.train_jailbreak import (
     chat_dev,
     conversation_scores,
     operating_threshold,
+    planted_attack_pieces,
     tokenize,
-    windows_holding,
 )
 
 LAYERS = 3
@@ -64,9 +64,7 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
     counts: dict[str, int] = {}
     for text_set in training_sets(data_dir, rng):
         if text_set.spans is not None:
-            rows = tokenize(featurizer, text_set.texts)
-            found = [w for text, row, span in zip(text_set.texts, rows, text_set.spans, strict=True)
-                     for w in windows_holding(featurizer, text, row, span)]
+            found = planted_attack_pieces(featurizer, text_set)
             pieces += found
             labels += [1] * len(found)
             counts[text_set.name] = len(found)

@@ -146,11 +146,15 @@ def test_two_mib_body_is_routed_intact(stack) -> None:
     assert int(received["headers"]["content-length"]) == received["bytes"]
 
 
-def test_text_beyond_the_gates_scan_budget_is_refused_in_the_api_shape(stack) -> None:
-    reply = http_request(stack.url + CHAT, body=chat("python " + "z " * (1024 * 1024)))
-    assert reply.status == 403  # the default policy's jailbreak gate cannot read it all: on_error block
-    assert reply.json()["error"]["code"] == "prompt_injection_detected"
-    assert "jailbreak=1:error" in reply.headers["x-router-signals"]
+def test_text_beyond_the_gates_scan_budget_never_reaches_the_external_model(stack) -> None:
+    reply = http_request(stack.url + CHAT, body=chat("summarise this: " + "lorem ipsum dolor " * 100_000))
+    # 1.8 MB: more than the jailbreak gate reads (on_error block: a 403), or more than the router's
+    # deadline allows (the local default model, answered before Envoy's timeout); never external
+    if reply.status == 403:
+        assert reply.json()["error"]["code"] == "prompt_injection_detected"
+        assert "jailbreak=1:error" in reply.headers["x-router-signals"]
+    else:
+        assert reply.status == 200 and reply.headers["x-backend"] == "small"
 
 
 def test_streaming_response_passes_through_intact(stack) -> None:

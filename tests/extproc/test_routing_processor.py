@@ -112,7 +112,7 @@ async def test_a_router_bug_fails_safe_with_one_line_per_request(default_router,
     metrics = RouterMetrics()
     server = RouterServer(ServerSettings(port=0, grace_seconds=1), RouterState(default_router), Telemetry(metrics))
     await server.start()
-    monkeypatch.setattr(Router, "route", lambda self, request, headers=None: 1 / 0)
+    monkeypatch.setattr(Router, "route", lambda self, request, headers=None, deadline=None: 1 / 0)
     monkeypatch.setattr(plan, "_TRACEBACKS", Throttle(3600))
     try:
         async with grpc.aio.insecure_channel(f"127.0.0.1:{server.bound_port}") as channel:

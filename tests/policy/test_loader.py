@@ -56,7 +56,8 @@ def test_minimal_policy_loads() -> None:
         ({"decisions__0__when": {"signal": "keyword:nope"}}, "signal 'keyword:nope' is not defined"),
         ({"decisions__0__when": {"all": []}}, "need at least one rule"),
         ({"decisions__0__when": {"signal": "keyword:code", "not": {"signal": "keyword:code"}}}, "exactly one"),
-        ({"signals__keyword__0__regex": ["(unclosed"]}, "invalid regex"),
+        ({"signals__keyword__0__regex": ["(unclosed"]}, "is not valid RE2 syntax"),
+        ({"signals__keyword__0__regex": ["(?<=a)b"]}, "no look-arounds"),
         ({"auto_model_names": ["small"]}, "clash with model names"),
     ],
 )

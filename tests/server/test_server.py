@@ -48,10 +48,16 @@ async def test_messages_above_grpc_default_4mib_are_accepted(default_router: Rou
             await call.read()
             await call.write(request_body_msg(chat("x " * (3 * 1024 * 1024))))
             reply = await call.read()
-            # the 6 MiB body arrived whole and was decided: too long for the default policy's jailbreak
-            # gate to read, so the gate's on_error (block) refuses it in the API's shape
-            assert reply.immediate_response.status.code == 403
-            assert "jailbreak=1:error" in set_headers(reply.immediate_response.headers)["x-router-signals"]
+            # the 6 MiB body arrived whole and was decided. Either the gates finished (too long for the
+            # default policy's jailbreak gate to read, so its on_error, block, refuses it in the API's
+            # shape) or, on a slow machine, the router's deadline passed first and the request went to
+            # the local default model: both are answers, neither is a gRPC size error.
+            if reply.HasField("immediate_response"):
+                assert reply.immediate_response.status.code == 403
+                assert "jailbreak=1:error" in set_headers(reply.immediate_response.headers)["x-router-signals"]
+            else:
+                routed = set_headers(reply.request_body.response.header_mutation)
+                assert routed["x-selected-model"] == default_router.policy.default_model
             await call.done_writing()
     finally:
         await server.stop()

