@@ -72,6 +72,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         health_host=args.health_host,
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
+        redis_url=args.redis_url or os.environ.get("ROUTER_REDIS_URL") or None,
     )
     asyncio.run(serve(settings, load_state, make_telemetry, make_watcher))
     return 0
@@ -291,6 +292,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--decision-log-backups", type=int, default=5)
     serve.add_argument("--watch-interval", type=float, default=1.0,
                        help="seconds between policy checks for hot reload (0: no reload)")
+    serve.add_argument("--redis-url", default=None,
+                       help="Redis for a policy whose cache and sessions are shared by every replica "
+                       "(store.backend: redis); default: ROUTER_REDIS_URL")
     serve.set_defaults(func=_cmd_serve)
 
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")

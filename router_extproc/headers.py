@@ -18,6 +18,10 @@ ROUTER_SIGNALS = "x-router-signals"
 ROUTER_POLICY = "x-router-policy"
 """Response header: version of the policy that decided (changes on hot reload)."""
 
+ROUTER_CACHE = "x-router-cache"
+"""Response header: ``hit`` (answered from the cache), ``miss`` (looked up, then stored if
+whole) or ``bypass`` (not cacheable, private, no tenant, or the store unavailable)."""
+
 REQUEST_ID = "x-request-id"
 CONTENT_LENGTH = "content-length"
 CONTENT_TYPE = "content-type"

@@ -1,1 +1,1 @@
-"""The response cache (exact, then semantic) and session affinity, over one store per process."""
+"""The response cache (exact, then semantic) and the store it shares with session affinity."""

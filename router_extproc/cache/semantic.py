@@ -33,19 +33,9 @@ import numpy as np
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.tokenizer import UNK_ID
 
-FUNCTION_WORDS = frozenset("""
-a an the and or but if then so of to in on at by for with from as into about
-is are was were be been being am do does did have has had
-i me my we our us you your he him his she her it its they them their this that these those there here
-what which who whom how why when where can could would should will shall may might must
-please kindly thanks thank thx hi hello hey dear just also very really quite some any
-s ll re ve d m
-""".split())
+FUNCTION_WORDS = frozenset(["a", "an", "the", "and", "or", "but", "if", "then", "so", "of", "to", "in", "on", "at", "by", "for", "with", "from", "as", "into", "about", "is", "are", "was", "were", "be", "been", "being", "am", "do", "does", "did", "have", "has", "had", "i", "me", "my", "we", "our", "us", "you", "your", "he", "him", "his", "she", "her", "it", "its", "they", "them", "their", "this", "that", "these", "those", "there", "here", "what", "which", "who", "whom", "how", "why", "when", "where", "can", "could", "would", "should", "will", "shall", "may", "might", "must", "please", "kindly", "thanks", "thank", "thx", "hi", "hello", "hey", "dear", "just", "also", "very", "really", "quite", "some", "any", "s", "ll", "re", "ve", "d", "m"])
 """Words a rephrasing adds or drops without changing the request (negations are not here)."""
-NEGATIONS = frozenset("""
-not no never nor none nothing nobody neither without cannot t don doesn didn isn aren wasn weren won wouldn
-shouldn couldn hasn haven hadn mustn needn ain
-""".split())
+NEGATIONS = frozenset(["not", "no", "never", "nor", "none", "nothing", "nobody", "neither", "without", "cannot", "t", "don", "doesn", "didn", "isn", "aren", "wasn", "weren", "won", "wouldn", "shouldn", "couldn", "hasn", "haven", "hadn", "mustn", "needn", "ain"])
 """Their sequence must match exactly (``t`` is what is left of "n't")."""
 PUNCTUATION = frozenset(".,;:!?'\"()[]{}`“”‘’…—–_")
 """Pieces made only of these are set aside; operators (= < > + - * / ^ %) stay content."""

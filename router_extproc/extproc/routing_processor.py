@@ -18,8 +18,11 @@ import time
 from collections.abc import Mapping
 
 from router_extproc import headers as H
+from router_extproc.cache.runtime import CacheRuntime
+from router_extproc.cache.stage import PendingAnswer
 from router_extproc.endpoints import EndpointSpec, spec
 from router_extproc.endpoints.paths import endpoint_for, is_routed_path, method_not_allowed, passes_through, unknown_url
+from router_extproc.endpoints.usage import Usage
 from router_extproc.errors import (
     ROUTER_DETAILS_PREFIX,
     Blocked,
@@ -43,15 +46,18 @@ log = logging.getLogger(__name__)
 ProcessingMode = responses.ProcessingMode
 OVERRUN_GRACE_SECONDS = 0.2
 """How long past the deadline the adapter waits for the worker thread before answering itself."""
+STORE_WAIT_SECONDS = 0.25
+"""The most an answer's last chunk waits for its store (the store's own timeout comes first)."""
 _MODES = {BodyMode.NONE: ProcessingMode.NONE, BodyMode.BUFFERED: ProcessingMode.BUFFERED,
           BodyMode.STREAMED: ProcessingMode.STREAMED}
 
 
 class RoutingProcessor(Processor):
-    def __init__(self, router: Router, telemetry: Telemetry | None = None) -> None:
+    def __init__(self, router: Router, telemetry: Telemetry | None = None, caches: CacheRuntime | None = None) -> None:
         self._router = router  # fixed for the whole stream, even across a policy reload
         self._telemetry = telemetry
-        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None)
+        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None, caches)
+        self._pending: PendingAnswer | None = None
         self._tracing = telemetry is not None and telemetry.tracing is not None
         self._headers: dict[str, str] = {}
         self._metadata: Mapping[str, str] = {}
@@ -125,11 +131,16 @@ class RoutingProcessor(Processor):
             plan = self._planner.timed_out(self._spec, self._record.request_id)
         self._plan = plan
         self._account(plan)
+        if plan.cached:
+            return self._answer_from_cache(plan)
         if plan.refusal is not None:
             return self._refuse(plan.refusal, plan.stream)
         outcome = plan.outcome
         assert outcome is not None  # a plan either refuses or routes
         self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
+        cache = self._planner.cache
+        if cache is not None and plan.cache is not None and plan.failed_safe is None:
+            self._pending = cache.pending(plan.cache, outcome.choice.model)
         self._record.routed_at = time.perf_counter()
         log.debug("request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms", self._record.request_id,
                   outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
@@ -151,6 +162,24 @@ class RoutingProcessor(Processor):
             choice = plan.outcome.choice
             record.decision, record.model, record.reason = choice.decision, choice.model, choice.reason
             record.signals, record.shadowed = plan.outcome.signals, choice.shadowed
+        if plan.cache is not None:
+            record.cache, record.cache_reason = plan.cache.status, plan.cache.reason or None
+            record.cache_store_errors += plan.cache.store_error
+
+    def _answer_from_cache(self, plan: RequestPlan) -> pb.ProcessingResponse:
+        """A hit: the stored answer, as the client's API framed it, at zero cost."""
+        assert plan.cache is not None and plan.cache.answer is not None
+        answer = plan.cache.answer
+        record = self._record
+        record.decision, record.reason, record.status = "cache", answer.kind, 200
+        record.model = answer.model if self._router.policy.models.get(answer.model) is not None else ""
+        record.usage, record.cost_usd = Usage(0, 0), 0.0
+        self.exchange_complete = True
+        headers = {H.CONTENT_TYPE: answer.content_type, H.ROUTER_CACHE: "hit", H.ROUTER_DECISION: "cache",
+                   H.ROUTER_REASON: answer.kind, H.ROUTER_MODEL: answer.model, H.ROUTER_POLICY: self._router.version}
+        if answer.content_type == "text/event-stream":
+            headers["cache-control"] = "no-cache"
+        return responses.immediate(200, answer.body, headers, details="router_cache_hit")
 
     def _refuse(self, error: RequestError, stream: bool) -> pb.ProcessingResponse:
         log.info("request %s refused: %s %s", self._record.request_id, error.status, error.code or error.type)
@@ -176,22 +205,46 @@ class RoutingProcessor(Processor):
             self.exchange_complete = True  # Envoy's own reply (its 413) before a decision: nothing more to do
             return responses.response_headers()
         outcome = self._plan.outcome
-        mode = self._observer.on_headers(responses.headers_to_dict(headers.headers), headers.end_of_stream)
+        values = responses.headers_to_dict(headers.headers)
+        mode = self._observer.on_headers(values, headers.end_of_stream)
         self.exchange_complete = self._observer.finished
-        return responses.response_headers(
-            {
-                H.ROUTER_DECISION: outcome.choice.decision,
-                H.ROUTER_MODEL: outcome.choice.model,
-                H.ROUTER_REASON: outcome.choice.reason,
-                H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
-                H.ROUTER_POLICY: self._router.version,
-            },
-            mode_override=responses.response_body_mode(_MODES[mode]),
-        )
+        set_headers = {
+            H.ROUTER_DECISION: outcome.choice.decision,
+            H.ROUTER_MODEL: outcome.choice.model,
+            H.ROUTER_REASON: outcome.choice.reason,
+            H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
+            H.ROUTER_POLICY: self._router.version,
+        }
+        if self._plan.cache is not None:
+            set_headers[H.ROUTER_CACHE] = self._plan.cache.status
+        if self._pending is not None and (mode is BodyMode.NONE
+                                          or not self._pending.on_headers(self._record.status, values.get(H.CONTENT_TYPE, ""))):
+            self._pending = None
+        return responses.response_headers(set_headers, mode_override=responses.response_body_mode(_MODES[mode]))
 
     async def on_response_body(self, body: pb.HttpBody) -> pb.ProcessingResponse:
         if self._observer is None:
             return responses.response_body()
         replacement = self._observer.on_body(body.body, body.end_of_stream)
         self.exchange_complete = self._observer.finished
+        if self._pending is not None:
+            self._pending.feed(body.body if replacement is None else replacement)
+            if body.end_of_stream:
+                pending, self._pending = self._pending, None
+                await self._store_answer(pending)
         return responses.response_body(replacement)
+
+    async def _store_answer(self, pending: PendingAnswer) -> None:
+        """A whole answer goes to the store before its last chunk reaches the client (so the
+        client's next request finds it, on any replica), off the event loop and bounded: a
+        slow or dead store delays that chunk by at most its timeout and fails nothing."""
+        answer = pending.finished()
+        if answer is None:
+            return
+        work = asyncio.get_running_loop().run_in_executor(None, pending.store, answer)
+        try:
+            stored = await asyncio.wait_for(work, STORE_WAIT_SECONDS)
+        except TimeoutError:
+            stored = False
+        if not stored:
+            self._record.cache_store_errors += 1

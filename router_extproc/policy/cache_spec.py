@@ -19,8 +19,10 @@ HEADER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 SEMANTIC_THRESHOLD = 0.93
 """Cosine of the static embeddings at which two last turns may be the same request; chosen by
 ``router-extproc eval-cache`` on the train pairs (docs/cache.md reports dev)."""
+SEMANTIC_MAX_EDITS = 2
+"""Content words that may be added or dropped between the two turns."""
 SEMANTIC_MAX_NOVELTY = 0.12
-"""Share of IDF-weighted words and word pairs that may differ between the two turns."""
+"""Share of the two turns' content words those edits may be."""
 
 
 class StrictModel(BaseModel):
@@ -72,8 +74,10 @@ class SemanticSpec(StrictModel):
 
     threshold: float = Field(default=SEMANTIC_THRESHOLD, gt=0, le=1,
                              description="Cosine of the static embeddings of the two last turns.")
+    max_edits: int = Field(default=SEMANTIC_MAX_EDITS, ge=0, le=16,
+                           description="Content words (not function words or punctuation) added or dropped.")
     max_novelty: float = Field(default=SEMANTIC_MAX_NOVELTY, ge=0, le=1,
-                               description="IDF-weighted share of words and word pairs in one turn only.")
+                               description="Share of both turns' content words those edits may be.")
     max_tokens: int = Field(default=256, ge=8, le=256,
                             description="Longer last turns are served by exact match only (the embedding reads 256).")
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from router_extproc import headers as H
+from router_extproc.cache.runtime import CacheRuntime
+from router_extproc.cache.stage import ResponseCache, Ticket
 from router_extproc.deadline import Deadline
 from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
 from router_extproc.endpoints.json_body import decode_json
@@ -48,6 +50,13 @@ class RequestPlan:
     """The exception's type name when a router bug sent the request to the default model."""
     seconds: float = 0.0
     """Router time for the body: parse, signals, decision, actions, serialisation."""
+    cache: Ticket | None = None
+    """The request's way through the response cache (None: the policy has no cache)."""
+
+    @property
+    def cached(self) -> bool:
+        """Answered from the cache: no upstream call."""
+        return self.cache is not None and self.cache.answer is not None
 
     @property
     def routed(self) -> bool:
@@ -68,9 +77,11 @@ def route_headers(outcome: RouteOutcome, content_length: int | None) -> dict[str
 class Planner:
     """Builds plans for one router (one policy version)."""
 
-    def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None) -> None:
+    def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None,
+                 caches: CacheRuntime | None = None) -> None:
         self.router = router
         self._prompt_hash = prompt_hash
+        self.cache: ResponseCache | None = caches.cache_for(router.policy, router.version) if caches else None
 
     def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-",
              deadline: Deadline | None = None) -> RequestPlan:
@@ -81,7 +92,13 @@ class Planner:
             document = decode_json(raw)
             plan.stream = isinstance(document, dict) and document.get("stream") is True
             plan.request = spec.parse(document)
+            if self._cache_before(plan, plan.request, headers):
+                plan.seconds = time.perf_counter() - started
+                return plan
             plan.outcome = self.router.route(plan.request, headers, deadline)
+            if self._cache_after(plan, plan.outcome):
+                plan.seconds = time.perf_counter() - started
+                return plan
             self._forward(plan, plan.request, plan.outcome, upstream_body(spec, plan.request, plan.outcome))
         except RequestError as error:
             plan.refusal, plan.outcome = error, None
@@ -91,6 +108,28 @@ class Planner:
             self._fail_safe(plan, type(exc).__name__)
         plan.seconds = time.perf_counter() - started
         return plan
+
+    def _cache_before(self, plan: RequestPlan, request: ParsedRequest, headers: Mapping[str, str]) -> bool:
+        """The exact lookup; True on a hit. A cache bug is a bypass, never a failed request."""
+        if self.cache is None:
+            return False
+        try:
+            plan.cache = self.cache.begin(request, headers)
+        except Exception as exc:
+            log.error("cache lookup failed (%s): bypassed", type(exc).__name__, exc_info=_TRACEBACKS.allow())
+            plan.cache = Ticket("bypass", "error")
+        return plan.cached
+
+    def _cache_after(self, plan: RequestPlan, outcome: RouteOutcome) -> bool:
+        """Privacy and the semantic lookup, once routed; True on a hit."""
+        if self.cache is None or plan.cache is None:
+            return False
+        try:
+            self.cache.after_route(plan.cache, outcome.pii, outcome.view)
+        except Exception as exc:
+            log.error("semantic cache lookup failed (%s): bypassed", type(exc).__name__, exc_info=_TRACEBACKS.allow())
+            plan.cache.bypass("error")
+        return plan.cached
 
     def deadline(self) -> Deadline:
         """A new deadline for one request, from the policy's ``limits.decision_ms``."""

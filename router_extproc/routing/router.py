@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from router_extproc.deadline import NO_DEADLINE, Deadline
 from router_extproc.decision import DecisionEngine, RouteChoice
@@ -17,6 +17,7 @@ from router_extproc.policy import Policy
 from router_extproc.policy.spec import ModelSpec
 from router_extproc.signals import SharedArtifacts, SignalEngine, SignalResult, default_artifacts
 from router_extproc.signals.engine import PRIVACY_PII
+from router_extproc.signals.view import RequestView
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,8 @@ class RouteOutcome:
     signals: dict[str, SignalResult] = field(default_factory=dict)
     pii: SignalResult | None = None
     """The PII scan privacy closure used (the declared ``pii`` signal or the router's own)."""
+    view: RequestView | None = field(default=None, compare=False, repr=False)
+    """The request's shared view (the cache reads its last-turn embedding from it)."""
 
 
 def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[str]:
@@ -69,7 +72,7 @@ class Router:
         results = self.signals.compute(view)
         needs = needs_of(spec(request.endpoint).capability, request.media, request.has_tools, view.prompt_tokens,
                          request.max_output_tokens)
-        return self.decide(request.model, results, headers or {}, needs)
+        return replace(self.decide(request.model, results, headers or {}, needs), view=view)
 
     def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str],
                needs: Needs | None = None) -> RouteOutcome:

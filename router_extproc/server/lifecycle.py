@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from router_extproc.cache.runtime import CacheRuntime
 from router_extproc.extproc.routing_processor import RoutingProcessor
 from router_extproc.extproc.servicer import ExternalProcessorService
 from router_extproc.pb.envoy.service.ext_proc.v3 import external_processor_pb2 as pb
@@ -50,6 +51,8 @@ class ServerSettings:
     metrics_port: int | None = None
     """Prometheus ``/metrics``, on its own port."""
     metrics_host: str = "127.0.0.1"
+    redis_url: str | None = None
+    """The Redis a policy with ``store.backend: redis`` shares with every replica."""
 
     @property
     def address(self) -> str:
@@ -78,7 +81,9 @@ class RouterServer:
         self.health = health_servicer or health.aio.HealthServicer()
         self._server = grpc.aio.server(options=_grpc_options(settings.max_message_bytes))
         metrics = telemetry.metrics if telemetry else None
-        service = ExternalProcessorService(lambda: RoutingProcessor(self.state.current(), telemetry), metrics)
+        self.caches = CacheRuntime(settings.redis_url)
+        service = ExternalProcessorService(lambda: RoutingProcessor(self.state.current(), telemetry, self.caches),
+                                           metrics)
         pb_grpc.add_ExternalProcessorServicer_to_server(service, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
         self.bound_port: int | None = None
@@ -100,6 +105,7 @@ class RouterServer:
         """Report NOT_SERVING, refuse new streams, let in-flight ones finish (bounded)."""
         await self.health.enter_graceful_shutdown()
         await self._server.stop(self.settings.grace_seconds)
+        self.caches.close()
         log.info("router stopped")
 
     async def wait(self) -> None:
