@@ -268,6 +268,23 @@ def _cmd_eval_pii(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_cache(args: argparse.Namespace) -> int:
+    import json
+
+    from router_extproc.evaluation.cache_eval import Setting, evaluate
+    from router_extproc.policy.cache_spec import SemanticSpec
+
+    shipped = SemanticSpec()
+    setting = None if args.calibrate else Setting(shipped.threshold, shipped.max_edits, shipped.max_novelty)
+    result = evaluate(pathlib.Path(args.data), args.split, setting, args.limit, args.max_false_hits, args.show)
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(
+            {"split": result.split, "setting": vars(result.setting), "false_hit_rate": result.false_hit_rate,
+             "hit_rate": result.hit_rate, "different": result.different, "same": result.same, "kinds": result.kinds},
+            indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="router-extproc", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -364,6 +381,18 @@ def build_parser() -> argparse.ArgumentParser:
     eval_pii.add_argument("--samples", type=int, default=0, help="print this many flagged benign snippets per type")
     eval_pii.add_argument("--json", help="also write the report to this file")
     eval_pii.set_defaults(func=_cmd_eval_pii)
+
+    eval_cache = sub.add_parser("eval-cache", help="the semantic cache's false-hit and hit rates on labelled pairs "
+                                "of different and same requests (MMLU-Pro, ShareGPT)")
+    eval_cache.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    eval_cache.add_argument("--split", choices=("train", "dev"), default="dev", help="tune on train, report dev")
+    eval_cache.add_argument("--limit", type=int, default=None, help="questions and conversations read")
+    eval_cache.add_argument("--calibrate", action="store_true",
+                            help="choose the setting with the most hits within --max-false-hits (else: the shipped one)")
+    eval_cache.add_argument("--max-false-hits", type=float, default=0.002)
+    eval_cache.add_argument("--show", type=int, default=0, help="print this many false hits")
+    eval_cache.add_argument("--json", help="also write the report to this file")
+    eval_cache.set_defaults(func=_cmd_eval_cache)
 
     eval_gate = sub.add_parser("eval-gate", help="a safety gate's refusal rate on real conversations, TPR/FPR/AUC "
                                "on labelled texts, a threshold sweep; --calibrate writes the threshold")

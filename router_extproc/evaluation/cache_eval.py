@@ -185,3 +185,14 @@ def markdown(result: CacheReport, show: int = 0) -> str:
     for kind, a, b in result.false_hits[:show]:
         lines += ["", f"false hit ({kind}):", f"    a: {a[:300]!r}", f"    b: {b[:300]!r}"]
     return "\n".join(lines)
+
+
+def evaluate(data_dir: pathlib.Path, split: str, setting: Setting | None, limit: int | None,
+             max_false_hits: float, show: int = 0) -> CacheReport:
+    """Score the split's pairs; with no ``setting``, calibrate one on them (use ``train``)."""
+    scorer = PairScorer()
+    scored = [scorer.score(p) for p in build_pairs(data_dir, split, scorer, limit)]
+    chosen = setting or calibrate(scored, max_false_hits)
+    result = report(scored, split, chosen)
+    print(markdown(result, show))
+    return result

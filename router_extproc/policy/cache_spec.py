@@ -16,12 +16,12 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 HEADER_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
-SEMANTIC_THRESHOLD = 0.93
+SEMANTIC_THRESHOLD = 0.8
 """Cosine of the static embeddings at which two last turns may be the same request; chosen by
 ``router-extproc eval-cache`` on the train pairs (docs/cache.md reports dev)."""
 SEMANTIC_MAX_EDITS = 2
 """Content words that may be added or dropped between the two turns."""
-SEMANTIC_MAX_NOVELTY = 0.12
+SEMANTIC_MAX_NOVELTY = 0.08
 """Share of the two turns' content words those edits may be."""
 
 
