@@ -23,7 +23,7 @@ class CacheRuntime:
         self.redis_url = redis_url
         self._memory: GuardedStore | None = None
         self._redis: GuardedStore | None = None
-        self._current: tuple[Policy, ResponseCache | None] | None = None
+        self._current: tuple[Policy, ResponseCache | None, GuardedStore | None] | None = None
         self._lock = threading.Lock()
         self._warned = False
 
@@ -49,15 +49,21 @@ class CacheRuntime:
 
     def cache_for(self, policy: Policy, version: str) -> ResponseCache | None:
         """The cache of this policy version (None: the policy has none, or its store is missing)."""
+        return self._for(policy, version)[0]
+
+    def affinity_store(self, policy: Policy, version: str) -> GuardedStore | None:
+        """Where this policy's session affinity keeps conversations (None: it has none)."""
+        return self._for(policy, version)[1]
+
+    def _for(self, policy: Policy, version: str) -> tuple[ResponseCache | None, GuardedStore | None]:
         current = self._current
         if current is not None and current[0] is policy:
-            return current[1]
+            return current[1], current[2]
         with self._lock:
-            cache = None
-            if policy.cache is not None and (store := self.store_for(policy)) is not None:
-                cache = ResponseCache(policy.cache, policy, version, store)
-            self._current = (policy, cache)
-            return cache
+            store = self.store_for(policy) if policy.cache is not None or policy.affinity is not None else None
+            cache = ResponseCache(policy.cache, policy, version, store) if policy.cache and store else None
+            self._current = (policy, cache, store if policy.affinity is not None else None)
+            return cache, self._current[2]
 
     def close(self) -> None:
         for store in (self._memory, self._redis):

@@ -26,6 +26,7 @@ from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
 from router_extproc.endpoints.json_body import decode_json
 from router_extproc.errors import RequestError
 from router_extproc.routing.actions import upstream_body
+from router_extproc.routing.affinity import Affinity
 from router_extproc.routing.router import RouteOutcome, Router
 from router_extproc.telemetry.throttle import Throttle
 
@@ -82,6 +83,9 @@ class Planner:
         self.router = router
         self._prompt_hash = prompt_hash
         self.cache: ResponseCache | None = caches.cache_for(router.policy, router.version) if caches else None
+        store = caches.affinity_store(router.policy, router.version) if caches else None
+        spec = router.policy.affinity
+        self.affinity = Affinity(spec, router, store) if spec is not None and store is not None else None
 
     def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-",
              deadline: Deadline | None = None) -> RequestPlan:
@@ -96,6 +100,8 @@ class Planner:
                 plan.seconds = time.perf_counter() - started
                 return plan
             plan.outcome = self.router.route(plan.request, headers, deadline)
+            if self.affinity is not None:
+                plan.outcome = self.affinity.apply(plan.request, plan.outcome, headers)
             if self._cache_after(plan, plan.outcome):
                 plan.seconds = time.perf_counter() - started
                 return plan

@@ -36,6 +36,7 @@ def cache_policy(default_policy_path, tmp_path_factory) -> pathlib.Path:
     policy = yaml.safe_load(default_policy_path.read_text())
     policy["store"] = {"backend": "redis", "timeout_ms": 50, "retry_after_seconds": 0.5}
     policy["cache"] = {"ttl_seconds": 600}
+    policy["affinity"] = {"ttl_seconds": 600, "margin": 1.5}  # no difficulty clears it: only closures move a turn
     path = tmp_path_factory.mktemp("cache") / "policy.yaml"
     path.write_text(yaml.safe_dump(policy))
     return path
@@ -163,6 +164,42 @@ def test_a_second_replica_serves_what_the_first_stored(stack, cache_policy, redi
         reply = ask(replica, "/v1/chat/completions", body)
         assert reply.status == 200 and reply.headers["x-router-cache"] == "hit"
         assert seen(replica) == 0
+        session = {"x-session-id": "conversation-across-replicas"}
+        assert ask(stack, "/v1/chat/completions", turns(HELLO), session).headers["x-backend"] == "small"
+        other = ask(replica, "/v1/chat/completions", turns(HELLO, HARD), session)
+        assert (other.headers["x-backend"], other.headers["x-router-reason"]) == ("small", "session")
+
+
+HARD = "Prove that the square root of 2 is irrational."
+HELLO = "hi there, how are you?"
+
+
+def turns(*texts: str) -> dict:
+    messages: list[dict] = []
+    for text in texts:
+        messages += [{"role": "user", "content": text}, {"role": "assistant", "content": "ok"}]
+    return {"model": "auto", "messages": messages[:-1]}
+
+
+def test_a_conversation_keeps_its_model_across_turns(stack) -> None:
+    session = {"x-session-id": "conversation-1"}
+    assert ask(stack, "/v1/chat/completions", turns(HELLO), session).headers["x-backend"] == "small"
+    second = ask(stack, "/v1/chat/completions", turns(HELLO, HARD), session)
+    assert (second.headers["x-backend"], second.headers["x-router-reason"]) == ("small", "session")
+    fresh = ask(stack, "/v1/chat/completions", turns(HELLO, HARD), {"x-session-id": "conversation-2"})
+    assert fresh.headers["x-backend"] == "frontier"  # the same turn, decided afresh in a new conversation
+    # without a session header the conversation is named by its first messages
+    opened = ask(stack, "/v1/chat/completions", turns("hello there, good morning!"))
+    assert opened.headers["x-backend"] == "small"
+    follow = ask(stack, "/v1/chat/completions", turns("hello there, good morning!", HARD))
+    assert (follow.headers["x-backend"], follow.headers["x-router-reason"]) == ("small", "session")
+
+
+def test_privacy_closure_moves_a_conversation_off_an_external_model(stack) -> None:
+    session = {"x-session-id": "conversation-pii"}
+    assert ask(stack, "/v1/chat/completions", turns(HARD), session).headers["x-backend"] == "frontier"
+    private = ask(stack, "/v1/chat/completions", turns(HARD, "My card is 4111 1111 1111 1111, is it valid?"), session)
+    assert private.headers["x-backend"] == "large"  # frontier is external: the closure forces the change
 
 
 def test_redis_down_fails_no_request(stack, redis_server) -> None:
