@@ -22,6 +22,11 @@ def _configure_logging(level: str) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
+    if args.processes > 1:
+        from router_extproc.server.processes import supervise
+
+        return supervise(sys.argv[1:], args.processes)
+
     from router_extproc.policy import PolicyError, parse_policy
     from router_extproc.routing.router import Router
     from router_extproc.server.lifecycle import ServerSettings, serve
@@ -103,7 +108,7 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
         print(exc, file=sys.stderr)
         return 2
     ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port,
-                       router_unix_socket=args.router_unix_socket)
+                       router_unix_socket=args.router_unix_socket, router_processes=args.router_processes)
     collector = None
     if args.otlp_collector:
         host, _, port = args.otlp_collector.rpartition(":")
@@ -309,6 +314,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--decision-log-backups", type=int, default=5)
     serve.add_argument("--watch-interval", type=float, default=1.0,
                        help="seconds between policy checks for hot reload (0: no reload)")
+    serve.add_argument("--processes", type=int, default=1,
+                       help="router processes (one core each): ports --port .. --port+N-1, for an Envoy rendered "
+                       "with --router-processes N")
     serve.add_argument("--redis-url", default=None,
                        help="Redis for a policy whose cache and sessions are shared by every replica "
                        "(store.backend: redis); default: ROUTER_REDIS_URL")
@@ -352,6 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
     render.add_argument("--listen-address", default=None, help="listener bind address (0.0.0.0 in a pod)")
     render.add_argument("--router-unix-socket", default=None, help="reach the router over this Unix socket")
+    render.add_argument("--router-processes", type=int, default=1,
+                        help="endpoints of the ext_proc cluster (serve --processes N)")
     render.add_argument("--health-path", default=None, help="path Envoy answers itself (readiness probe)")
     render.add_argument("--otlp-collector", default=None, metavar="HOST:PORT",
                         help="send Envoy's spans to this OTLP/gRPC collector (and join the router's trace)")

@@ -202,6 +202,18 @@ def test_privacy_closure_moves_a_conversation_off_an_external_model(stack) -> No
     assert private.headers["x-backend"] == "large"  # frontier is external: the closure forces the change
 
 
+def test_router_processes_behind_one_envoy_share_the_cache(cache_policy, redis_server, tmp_path_factory) -> None:
+    """``serve --processes 2``: Envoy spreads requests over both; what one stored, the other serves."""
+    with running_stack(cache_policy, log_dir=tmp_path_factory.mktemp("processes"), router_processes=2,
+                       router_args=("--redis-url", redis_server.url)) as two:
+        replies = [ask(two, "/v1/chat/completions", chat_body(f"Spell the number {i} in words.")) for i in range(6)]
+        assert [r.status for r in replies] == [200] * 6
+        repeated = [ask(two, "/v1/chat/completions", chat_body(f"Spell the number {i} in words.")) for i in range(6)]
+        assert {r.headers["x-router-cache"] for r in repeated} == {"hit"}
+        served = [metric(two.router.metrics(i), "router_ext_proc_streams_total") for i in range(2)]
+        assert all(count > 0 for count in served), served
+
+
 def test_redis_down_fails_no_request(stack, redis_server) -> None:
     """Last in this module: it kills the shared Redis."""
     body = chat_body("What colour is the sky on a clear day?")
