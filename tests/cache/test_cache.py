@@ -6,6 +6,7 @@ from __future__ import annotations
 import itertools
 import json
 import pathlib
+import signal
 import time
 
 import pytest
@@ -217,6 +218,15 @@ def test_the_redis_store_against_a_real_redis() -> None:
         store.put("soon", b"v", 0.05)
         time.sleep(0.15)
         assert store.get("soon") is None
+        assert server.proc is not None
+        server.proc.send_signal(signal.SIGSTOP)  # slow: answers nothing
+        try:
+            started = time.perf_counter()
+            with pytest.raises(StoreUnavailable):
+                GuardedStore(store).get("k")
+            assert time.perf_counter() - started < 0.5  # the 200 ms timeout, not a hang
+        finally:
+            server.proc.send_signal(signal.SIGCONT)
         server.kill()
         guarded = GuardedStore(store, retry_after=1)
         started = time.perf_counter()
