@@ -138,17 +138,27 @@ def cross_tenant(stack: Stack, entries: int) -> tuple[int, int, int]:
     return lookups, hits, own
 
 
-def redis_killed(stack: Stack, redis: RedisServer, requests: int, concurrency: int) -> Summary:
+def redis_killed(stack: Stack, redis: RedisServer, requests: int, concurrency: int) -> tuple[Summary, dict[str, int]]:
+    """Load with Redis killed after 1 s; the summary and what each failed request got."""
+    failures: dict[str, int] = {}
+    lock = threading.Lock()
+
     def body(n: int) -> bytes:
         return json.dumps(chat(f"Give me fact number {n % 200} about the sea.")).encode()
 
     killer = threading.Timer(1.0, redis.kill)
     killer.start()
     try:
-        return run_load(f"{concurrency} concurrent, Redis killed after 1 s", stack.listener_port, CHAT, body, requests,
-                        concurrency, KEY)
+        summary = run_load(f"{concurrency} concurrent, Redis killed after 1 s", stack.listener_port, CHAT, body,
+                           requests, concurrency, KEY, on_failure=lambda what: _count(failures, lock, what))
     finally:
         killer.cancel()
+    return summary, failures
+
+
+def _count(failures: dict[str, int], lock: threading.Lock, what: str) -> None:
+    with lock:
+        failures[what] = failures.get(what, 0) + 1
 
 
 def cpu_seconds(pids: list[int]) -> float:
@@ -245,9 +255,10 @@ def main() -> int:
             (tmp / "kill").mkdir()
             with running_stack(policy, log_dir=tmp / "kill", router_args=("--redis-url", redis.url),
                                envoy_options=QUIET) as stack:
-                killed = redis_killed(stack, redis, args.load, args.concurrency)
+                killed, failures = redis_killed(stack, redis, args.load, args.concurrency)
             print("\n## 4. Redis killed under load\n")
             print_table([killed])
+            print(f"\nfailed requests by what they got: {failures or 'none'}")
             print("\n## 5. throughput vs router processes (routed requests, no cache hits)\n")
             print_table(rows)
             print("\n| router processes | req/s | router CPU ms per request |\n|---|---|---|")

@@ -26,7 +26,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def run_load(name: str, port: int, path: str, body: bytes | Callable[[int], bytes], requests: int, concurrency: int,
-             headers: dict[str, str] | None = None) -> Summary:
+             headers: dict[str, str] | None = None, on_failure: Callable[[str], None] | None = None) -> Summary:
     """``requests`` POSTs spread over ``concurrency`` keep-alive connections; ``body`` may be a
     function of the request's number. A request that fails to connect or read is an error."""
     latencies: list[float] = []
@@ -46,10 +46,15 @@ def run_load(name: str, port: int, path: str, body: bytes | Callable[[int], byte
             try:
                 conn.request("POST", path, body=data, headers=all_headers)
                 reply = conn.getresponse()
-                reply.read()
-                bad += reply.status != 200
-            except (OSError, http.client.HTTPException):
+                data = reply.read()
+                if reply.status != 200:
+                    bad += 1
+                    if on_failure is not None:
+                        on_failure(f"{reply.status} {data[:120]!r}")
+            except (OSError, http.client.HTTPException) as exc:
                 bad += 1
+                if on_failure is not None:
+                    on_failure(type(exc).__name__)
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
             local.append((time.perf_counter() - started) * 1000)
