@@ -105,6 +105,9 @@ def hit_latency(stack: Stack, tmp: pathlib.Path, hits: int) -> list[Summary]:
         rows.append(run_load(f"cache hit through Envoy + router ({kind})", stack.listener_port, CHAT, body, hits, 1, KEY))
     routed = json.dumps(chat("What is the capital of France?", temperature=0.7)).encode()
     rows.append(run_load("routed, cache bypass -> backend (JSON)", stack.listener_port, CHAT, routed, hits, 1, KEY))
+    floor = run_load("invalid JSON, refused by the router: the same two ext_proc messages, no cache work "
+                     "(errors: answers not refused)", stack.listener_port, CHAT, b"{not json", hits, 1, KEY)
+    rows.append(Summary(floor.name, floor.count, floor.count - floor.errors, floor.p50_ms, floor.p99_ms, floor.rps))
     return rows
 
 
@@ -138,8 +141,10 @@ def cross_tenant(stack: Stack, entries: int) -> tuple[int, int, int]:
     return lookups, hits, own
 
 
-def redis_killed(stack: Stack, redis: RedisServer, requests: int, concurrency: int) -> tuple[Summary, dict[str, int]]:
-    """Load with Redis killed after 1 s; the summary and what each failed request got."""
+def redis_load(stack: Stack, redis: RedisServer, requests: int, concurrency: int,
+               kill: bool) -> tuple[Summary, dict[str, int]]:
+    """Cacheable requests (200 distinct, repeated) with Redis killed after 1 s, or left alone
+    (the control); the summary and what each failed request got."""
     failures: dict[str, int] = {}
     lock = threading.Lock()
 
@@ -147,10 +152,12 @@ def redis_killed(stack: Stack, redis: RedisServer, requests: int, concurrency: i
         return json.dumps(chat(f"Give me fact number {n % 200} about the sea.")).encode()
 
     killer = threading.Timer(1.0, redis.kill)
-    killer.start()
+    if kill:
+        killer.start()
     try:
-        summary = run_load(f"{concurrency} concurrent, Redis killed after 1 s", stack.listener_port, CHAT, body,
-                           requests, concurrency, KEY, on_failure=lambda what: _count(failures, lock, what))
+        name = f"{concurrency} concurrent, Redis {'killed after 1 s' if kill else 'up (control)'}"
+        summary = run_load(name, stack.listener_port, CHAT, body, requests, concurrency, KEY,
+                           on_failure=lambda what: _count(failures, lock, what))
     finally:
         killer.cancel()
     return summary, failures
@@ -252,13 +259,22 @@ def main() -> int:
                 cpu.append(cpu_ms)
             sent, stored_hits, conversations, kept = replicas(policy, redis, tmp, 100)
 
-            (tmp / "kill").mkdir()
-            with running_stack(policy, log_dir=tmp / "kill", router_args=("--redis-url", redis.url),
-                               envoy_options=QUIET) as stack:
-                killed, failures = redis_killed(stack, redis, args.load, args.concurrency)
-            print("\n## 4. Redis killed under load\n")
-            print_table([killed])
-            print(f"\nfailed requests by what they got: {failures or 'none'}")
+            killed = []
+            for concurrency in (4, args.concurrency):
+                for kill in (False, True):
+                    run_dir = tmp / f"kill-{concurrency}-{kill}"
+                    run_dir.mkdir()
+                    server = RedisServer().start()  # empty each time: the runs see the same misses
+                    try:
+                        with running_stack(policy, log_dir=run_dir, router_args=("--redis-url", server.url),
+                                           envoy_options=QUIET) as stack:
+                            killed.append(redis_load(stack, server, args.load, concurrency, kill))
+                    finally:
+                        server.stop()
+            print("\n## 4. Redis killed under load (and the same load with Redis up)\n")
+            print_table([summary for summary, _ in killed])
+            for summary, failures in killed:
+                print(f"\n{summary.name}: failed requests by what they got: {failures or 'none'}")
             print("\n## 5. throughput vs router processes (routed requests, no cache hits)\n")
             print_table(rows)
             print("\n| router processes | req/s | router CPU ms per request |\n|---|---|---|")
