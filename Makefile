@@ -4,7 +4,7 @@ PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
 
-.PHONY: install lint run test test-fast reliability proto envoy-config deploy-config bench train clean
+.PHONY: install system-deps lint run test test-fast reliability proto envoy-config deploy-config bench train clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -15,17 +15,22 @@ $(VENV)/.installed: pyproject.toml
 
 install: $(VENV)/.installed
 
+system-deps:  ## the real Debian redis-server the cache and session tests run, installed with apt-get when missing
+	@command -v redis-server >/dev/null 2>&1 || { \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
+
 run: install  ## Envoy + router + demo backends on loopback, with example requests
 	$(PY) -m router_extproc demo
 
-test: install lint  ## lint, types, then the whole test suite (end-to-end tests with the real Envoy included) over a coverage floor
+test: install system-deps lint  ## lint, types, then the whole test suite (end-to-end tests with the real Envoy included) over a coverage floor
 	$(PY) -m pytest -q --cov --cov-report=term:skip-covered
 
 lint: install  ## ruff (lint + import order) and mypy on router_extproc/ (generated pb/ excluded)
 	$(PY) -m ruff check router_extproc tests bench
 	$(PY) -m mypy
 
-test-fast: install  ## everything but the end-to-end tests
+test-fast: install system-deps  ## everything but the end-to-end tests
 	$(PY) -m pytest -q -m "not e2e"
 
 reliability: install  ## fuzzing, faults, security and resources through the real Envoy; prints one table (~4 min)

@@ -22,6 +22,11 @@ def _configure_logging(level: str) -> None:
 def _cmd_serve(args: argparse.Namespace) -> int:
     import os
 
+    if args.processes > 1:
+        from router_extproc.server.processes import supervise
+
+        return supervise(sys.argv[1:], args.processes)
+
     from router_extproc.policy import PolicyError, parse_policy
     from router_extproc.routing.router import Router
     from router_extproc.server.lifecycle import ServerSettings, serve
@@ -73,6 +78,7 @@ def _cmd_serve(args: argparse.Namespace) -> int:
         health_host=args.health_host,
         metrics_port=args.metrics_port,
         metrics_host=args.metrics_host,
+        redis_url=args.redis_url or os.environ.get("ROUTER_REDIS_URL") or None,
     )
     asyncio.run(serve(settings, load_state, make_telemetry, make_watcher))
     return 0
@@ -104,7 +110,7 @@ def _cmd_render_envoy(args: argparse.Namespace) -> int:
         return 2
     ports = EnvoyPorts(listener=args.listen_port, admin=args.admin_port, router=args.router_port,
                        internal=args.internal_port,
-                       router_unix_socket=args.router_unix_socket)
+                       router_unix_socket=args.router_unix_socket, router_processes=args.router_processes)
     collector = None
     if args.otlp_collector:
         host, _, port = args.otlp_collector.rpartition(":")
@@ -270,6 +276,23 @@ def _cmd_eval_pii(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_eval_cache(args: argparse.Namespace) -> int:
+    import json
+
+    from router_extproc.evaluation.cache_eval import Setting, evaluate
+    from router_extproc.policy.cache_spec import SemanticSpec
+
+    shipped = SemanticSpec()
+    setting = None if args.calibrate else Setting(shipped.threshold, shipped.max_edits, shipped.max_novelty)
+    result = evaluate(pathlib.Path(args.data), args.split, setting, args.limit, args.max_false_hits, args.show)
+    if args.json:
+        pathlib.Path(args.json).write_text(json.dumps(
+            {"split": result.split, "setting": vars(result.setting), "false_hit_rate": result.false_hit_rate,
+             "hit_rate": result.hit_rate, "different": result.different, "same": result.same, "kinds": result.kinds},
+            indent=1))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="router-extproc", description=__doc__)
     parser.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
@@ -297,6 +320,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--decision-log-backups", type=int, default=5)
     serve.add_argument("--watch-interval", type=float, default=1.0,
                        help="seconds between policy checks for hot reload (0: no reload)")
+    serve.add_argument("--processes", type=int, default=1,
+                       help="router processes (one core each): ports --port .. --port+N-1, for an Envoy rendered "
+                       "with --router-processes N")
+    serve.add_argument("--redis-url", default=None,
+                       help="Redis for a policy whose cache and sessions are shared by every replica "
+                       "(store.backend: redis); default: ROUTER_REDIS_URL")
     serve.set_defaults(func=_cmd_serve)
 
     validate = sub.add_parser("validate", help="check policy files; exit 1 on the first invalid one")
@@ -347,6 +376,8 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--fail-closed", action="store_true", help="failure_mode_allow: false")
     render.add_argument("--listen-address", default=None, help="listener bind address (0.0.0.0 in a pod)")
     render.add_argument("--router-unix-socket", default=None, help="reach the router over this Unix socket")
+    render.add_argument("--router-processes", type=int, default=1,
+                        help="endpoints of the ext_proc cluster (serve --processes N)")
     render.add_argument("--health-path", default=None, help="path Envoy answers itself (readiness probe)")
     render.add_argument("--otlp-collector", default=None, metavar="HOST:PORT",
                         help="send Envoy's spans to this OTLP/gRPC collector (and join the router's trace)")
@@ -374,6 +405,18 @@ def build_parser() -> argparse.ArgumentParser:
     eval_pii.add_argument("--samples", type=int, default=0, help="print this many flagged benign snippets per type")
     eval_pii.add_argument("--json", help="also write the report to this file")
     eval_pii.set_defaults(func=_cmd_eval_pii)
+
+    eval_cache = sub.add_parser("eval-cache", help="the semantic cache's false-hit and hit rates on labelled pairs "
+                                "of different and same requests (MMLU-Pro, ShareGPT)")
+    eval_cache.add_argument("--data", default=str(DEFAULT_DATA_DIR))
+    eval_cache.add_argument("--split", choices=("train", "dev"), default="dev", help="tune on train, report dev")
+    eval_cache.add_argument("--limit", type=int, default=None, help="questions and conversations read")
+    eval_cache.add_argument("--calibrate", action="store_true",
+                            help="choose the setting with the most hits within --max-false-hits (else: the shipped one)")
+    eval_cache.add_argument("--max-false-hits", type=float, default=0.002)
+    eval_cache.add_argument("--show", type=int, default=0, help="print this many false hits")
+    eval_cache.add_argument("--json", help="also write the report to this file")
+    eval_cache.set_defaults(func=_cmd_eval_cache)
 
     eval_gate = sub.add_parser("eval-gate", help="a safety gate's refusal rate on real conversations, TPR/FPR/AUC "
                                "on labelled texts, a threshold sweep; --calibrate writes the threshold")

@@ -32,6 +32,9 @@ ROUTER_USAGE = "x-router-usage"
 
 ROUTER_FALLBACK = "x-router-fallback"
 """Request header the router sets (Envoy strips a client's copy): the fallback chain Envoy may retry on."""
+ROUTER_CACHE = "x-router-cache"
+"""Response header: ``hit`` (answered from the cache), ``miss`` (looked up, then stored if
+whole) or ``bypass`` (not cacheable, private, no tenant, or the store unavailable)."""
 
 REQUEST_ID = "x-request-id"
 CONTENT_LENGTH = "content-length"

@@ -21,6 +21,7 @@ LAYERS = [
     {"signals"},
     {"decision"},
     {"telemetry"},
+    {"cache"},
     {"routing"},
     {"extproc"},
     {"server"},

@@ -17,7 +17,7 @@ from router_extproc.decision.strategies import select_model
 from router_extproc.policy.spec import Actions, Block, Decision, Policy
 from router_extproc.signals.base import SignalResult
 
-Reason = Literal["rule", "default", "explicit", "block", "low_confidence", "privacy", "capability", "error"]
+Reason = Literal["rule", "default", "explicit", "block", "low_confidence", "privacy", "capability", "error", "session"]
 
 
 @dataclass(frozen=True)

@@ -105,15 +105,15 @@ class RouterProcess:
         wait_until(self.healthy, timeout, "router", self.proc)
         return self
 
-    def healthy(self) -> bool:
-        with grpc.insecure_channel(f"127.0.0.1:{self.health_port}") as channel:
+    def healthy(self, port: int | None = None) -> bool:
+        with grpc.insecure_channel(f"127.0.0.1:{port or self.health_port}") as channel:
             stub = health_pb2_grpc.HealthStub(channel)
             reply = stub.Check(health_pb2.HealthCheckRequest(service=""), timeout=1)
             return reply.status == health_pb2.HealthCheckResponse.SERVING
 
-    def metrics(self) -> str:
-        """The Prometheus text exposition, as a scraper gets it."""
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port}/metrics", timeout=2) as reply:
+    def metrics(self, index: int = 0) -> str:
+        """The Prometheus text exposition, as a scraper gets it (of process ``index``)."""
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.metrics_port + index}/metrics", timeout=2) as reply:
             return reply.read().decode()
 
     def stop(self) -> None:
@@ -187,13 +187,15 @@ def running_stack(
     unix_socket: bool = False,
     fail_open_alias: bool = True,
     backend_keep: int = 100,
+    router_processes: int = 1,
 ) -> Iterator[Stack]:
     """Backends (one per policy model), the router and Envoy; everything stopped on exit.
 
     Each backend answers only the model ids its real server would serve
     (``Policy.served_ids``); ``fail_open_alias=False`` leaves the auto names off the default
     model's server, as a backend configured without the alias would be. ``backend_keep``:
-    how many requests each backend remembers."""
+    how many requests each backend remembers. ``router_processes``: ``serve --processes N``
+    behind an ext_proc cluster of N endpoints (TCP only)."""
     policy = load_policy(policy_path)
     with tempfile.TemporaryDirectory(prefix="router-extproc-") as tmp:
         workdir = pathlib.Path(tmp)
@@ -209,14 +211,18 @@ def running_stack(
             internal = free_port() if any(d.strategy.type == "cascade" for d in policy.decisions) else None
             if internal is not None:
                 router_args = ("--internal-listener", f"127.0.0.1:{internal}", *router_args)
+            if router_processes > 1:
+                router_args = (*router_args, "--processes", str(router_processes))
             router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
                                    decision_log=logs / "decisions.jsonl", env=router_env,
                                    unix_socket=workdir / "extproc.sock" if unix_socket else None)
             if start_router:
                 router.start()
+                for index in range(1, router_processes):
+                    wait_until(lambda i=index: router.healthy(router.port + i), 30, f"router process {index}")
             ports = EnvoyPorts(listener=listener_port or free_port(), admin=free_port(), router=router.port,
                                router_unix_socket=str(router.unix_socket) if router.unix_socket else None,
-                               internal=internal)
+                               internal=internal, router_processes=router_processes)
             options = EnvoyOptions(
                 upstream_overrides={n: ("127.0.0.1", b.port) for n, b in backends.items()},
                 **dict(envoy_options or {}),

@@ -47,6 +47,10 @@ class EnvoyPorts:
     address: str = "127.0.0.1"
     internal: int | None = None
     """Loopback port of the internal listener for the router's own model calls (cascades); None: none."""
+    router_processes: int = 1
+    """Router processes behind the ext_proc cluster (``serve --processes N``): TCP ports
+    ``router`` .. ``router + N - 1``, or sockets ``router_unix_socket`` with ``.1`` .. ``.N-1``
+    appended after the first; Envoy spreads the ext_proc streams (one per request) over them."""
 
 
 @dataclass(frozen=True)
@@ -222,11 +226,7 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
             "spawn_upstream_span": True,
         }
 
-    if ports.router_unix_socket:
-        router_address: dict[str, Any] = {"pipe": {"path": ports.router_unix_socket}}
-    else:
-        router_address = _socket_address(ports.address, ports.router)
-    clusters = [_grpc_cluster(EXT_PROC_CLUSTER, router_address, "STATIC")]
+    clusters = [_grpc_cluster(EXT_PROC_CLUSTER, router_addresses(ports), "STATIC")]
     if options.otlp_collector is not None:
         host, port = options.otlp_collector
         clusters.append(_grpc_cluster(OTLP_CLUSTER, _socket_address(host, port), "STATIC" if _is_ip(host) else "STRICT_DNS"))
@@ -276,8 +276,21 @@ def render_bootstrap(policy: Policy, ports: EnvoyPorts, options: EnvoyOptions = 
     return bootstrap
 
 
-def _grpc_cluster(name: str, address: dict[str, Any], kind: str) -> dict[str, Any]:
+def router_addresses(ports: EnvoyPorts) -> list[dict[str, Any]]:
+    """The ext_proc cluster's endpoints: one per router process."""
+    out = []
+    for index in range(ports.router_processes):
+        if ports.router_unix_socket:
+            path = ports.router_unix_socket + (f".{index}" if index else "")
+            out.append({"pipe": {"path": path}})
+        else:
+            out.append(_socket_address(ports.address, ports.router + index))
+    return out
+
+
+def _grpc_cluster(name: str, address: dict[str, Any] | list[dict[str, Any]], kind: str) -> dict[str, Any]:
     """A gRPC upstream: it must speak HTTP/2, or Envoy bypasses it (ext_proc) or fails."""
+    addresses = address if isinstance(address, list) else [address]
     return {
         "name": name,
         "type": kind,
@@ -288,7 +301,8 @@ def _grpc_cluster(name: str, address: dict[str, Any], kind: str) -> dict[str, An
                 "explicit_http_config": {"http2_protocol_options": {}},
             }
         },
-        "load_assignment": {"cluster_name": name, "endpoints": [{"lb_endpoints": [{"endpoint": {"address": address}}]}]},
+        "load_assignment": {"cluster_name": name, "endpoints": [
+            {"lb_endpoints": [{"endpoint": {"address": a}} for a in addresses]}]},
     }
 
 

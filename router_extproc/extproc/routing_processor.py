@@ -18,6 +18,8 @@ import time
 from collections.abc import Mapping
 
 from router_extproc import headers as H
+from router_extproc.cache.runtime import CacheRuntime
+from router_extproc.cache.stage import PendingAnswer
 from router_extproc.endpoints import EndpointSpec, spec
 from router_extproc.endpoints.paths import endpoint_for, is_routed_path, method_not_allowed, passes_through, unknown_url
 from router_extproc.endpoints.usage import Usage
@@ -46,18 +48,22 @@ log = logging.getLogger(__name__)
 ProcessingMode = responses.ProcessingMode
 OVERRUN_GRACE_SECONDS = 0.2
 """How long past the deadline the adapter waits for the worker thread before answering itself."""
+STORE_WAIT_SECONDS = 0.25
+"""The most an answer's last chunk waits for its store (the store's own timeout comes first)."""
 _MODES = {BodyMode.NONE: ProcessingMode.NONE, BodyMode.BUFFERED: ProcessingMode.BUFFERED,
           BodyMode.STREAMED: ProcessingMode.STREAMED}
 
 
 class RoutingProcessor(Processor):
-    def __init__(self, router: Router, telemetry: Telemetry | None = None, side_caller: SideCaller | None = None) -> None:
+    def __init__(self, router: Router, telemetry: Telemetry | None = None, side_caller: SideCaller | None = None,
+                 caches: CacheRuntime | None = None) -> None:
         self._router = router  # fixed for the whole stream, even across a policy reload
         self._telemetry = telemetry
         self._side_caller = side_caller
-        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None,
+        self._planner = Planner(router, telemetry.prompt_hash if telemetry is not None else None, caches,
                                 cascades=side_caller is not None)
         self._cascade: CascadeRun | None = None
+        self._pending: PendingAnswer | None = None
         self._tracing = telemetry is not None and telemetry.tracing is not None
         self._headers: dict[str, str] = {}
         self._metadata: Mapping[str, str] = {}
@@ -133,11 +139,17 @@ class RoutingProcessor(Processor):
             plan = self._planner.timed_out(self._spec, self._record.request_id)
         self._plan = plan
         self._account(plan)
+        if plan.cached:
+            return self._answer_from_cache(plan)
         if plan.refusal is not None:
             return self._refuse(plan.refusal, plan.stream)
         outcome = plan.outcome
         assert outcome is not None  # a plan either refuses or routes
         self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
+        cache = self._planner.cache
+        # the cache keeps single calls: a cascade may replace its answer, so it is not stored
+        if cache is not None and plan.cache is not None and plan.failed_safe is None and plan.cascade is None:
+            self._pending = cache.pending(plan.cache, outcome.choice.model)
         self._record.routed_at = time.perf_counter()
         if plan.cascade is not None and self._side_caller is not None:
             self._cascade = CascadeRun(plan.cascade, self._side_caller, self._spec)
@@ -162,6 +174,24 @@ class RoutingProcessor(Processor):
             choice = plan.outcome.choice
             record.decision, record.model, record.reason = choice.decision, choice.model, choice.reason
             record.signals, record.shadowed = plan.outcome.signals, choice.shadowed
+        if plan.cache is not None:
+            record.cache, record.cache_reason = plan.cache.status, plan.cache.reason or None
+            record.cache_store_errors += plan.cache.store_error
+
+    def _answer_from_cache(self, plan: RequestPlan) -> pb.ProcessingResponse:
+        """A hit: the stored answer, as the client's API framed it, at zero cost."""
+        assert plan.cache is not None and plan.cache.answer is not None
+        answer = plan.cache.answer
+        record = self._record
+        record.decision, record.reason, record.status = "cache", answer.kind, 200
+        record.model = answer.model if self._router.policy.models.get(answer.model) is not None else ""
+        record.usage, record.cost_usd = Usage(0, 0), 0.0
+        self.exchange_complete = True
+        headers = {H.CONTENT_TYPE: answer.content_type, H.ROUTER_CACHE: "hit", H.ROUTER_DECISION: "cache",
+                   H.ROUTER_REASON: answer.kind, H.ROUTER_MODEL: answer.model, H.ROUTER_POLICY: self._router.version}
+        if answer.content_type == "text/event-stream":
+            headers["cache-control"] = "no-cache"
+        return responses.immediate(200, answer.body, headers, details="router_cache_hit")
 
     def _refuse(self, error: RequestError, stream: bool) -> pb.ProcessingResponse:
         log.info("request %s refused: %s %s", self._record.request_id, error.status, error.code or error.type)
@@ -197,16 +227,22 @@ class RoutingProcessor(Processor):
             else:
                 mode = BodyMode.BUFFERED  # the whole cheap answer, to compare and maybe replace
         self.exchange_complete = self._observer.finished
-        extra = {H.ROUTER_FALLBACK: f"{outcome.choice.model}>{served}"} if served != outcome.choice.model else {}
+        set_headers = {
+            H.ROUTER_DECISION: outcome.choice.decision,
+            H.ROUTER_MODEL: served,
+            H.ROUTER_REASON: outcome.choice.reason,
+            H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
+            H.ROUTER_POLICY: self._router.version,
+        }
+        if served != outcome.choice.model:
+            set_headers[H.ROUTER_FALLBACK] = f"{outcome.choice.model}>{served}"
+        if self._plan.cache is not None:
+            set_headers[H.ROUTER_CACHE] = self._plan.cache.status
+        if self._pending is not None and (mode is BodyMode.NONE or not
+                                          self._pending.on_headers(self._record.status, values.get(H.CONTENT_TYPE, ""))):
+            self._pending = None
         return responses.response_headers(
-            {
-                **extra,
-                H.ROUTER_DECISION: outcome.choice.decision,
-                H.ROUTER_MODEL: served,
-                H.ROUTER_REASON: outcome.choice.reason,
-                H.ROUTER_SIGNALS: signals_header(outcome.signals, outcome.choice.shadowed),
-                H.ROUTER_POLICY: self._router.version,
-            },
+            set_headers,
             mode_override=responses.response_body_mode(_MODES[mode]),
             # a cascade may replace the answer: Envoy refuses a body mutation that disagrees with
             # the length it already holds, so the length goes (the client gets the new one framed)
@@ -240,6 +276,11 @@ class RoutingProcessor(Processor):
             self.exchange_complete = self._observer.finished
             return self._cascaded(result)
         self.exchange_complete = self._observer.finished
+        if self._pending is not None:
+            self._pending.feed(body.body if replacement is None else replacement)
+            if body.end_of_stream:
+                pending, self._pending = self._pending, None
+                await self._store_answer(pending)
         return responses.response_body(replacement)
 
     def interim(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
@@ -270,3 +311,18 @@ class RoutingProcessor(Processor):
         log.debug("request %s: cascade %s (%s, doubt %.2f), %d calls", record.request_id, result.outcome,
                   result.reason, result.doubt, len(result.calls))
         return responses.response_body_and_headers(headers, result.body)
+
+    async def _store_answer(self, pending: PendingAnswer) -> None:
+        """A whole answer goes to the store before its last chunk reaches the client (so the
+        client's next request finds it, on any replica), off the event loop and bounded: a
+        slow or dead store delays that chunk by at most its timeout and fails nothing."""
+        answer = pending.finished()
+        if answer is None:
+            return
+        work = asyncio.get_running_loop().run_in_executor(None, pending.store, answer)
+        try:
+            stored = await asyncio.wait_for(work, STORE_WAIT_SECONDS)
+        except TimeoutError:
+            stored = False
+        if not stored:
+            self._record.cache_store_errors += 1

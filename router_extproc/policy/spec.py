@@ -15,6 +15,8 @@ from typing import Annotated, Any, ClassVar, Literal, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from router_extproc.policy.cache_spec import AffinitySpec, CacheSpec, StoreSpec
+
 MODEL_NAME = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 """Model names travel in ``x-selected-model`` and Envoy cluster names: keep them plain."""
 
@@ -591,6 +593,9 @@ class Policy(StrictModel):
     decisions: list[Decision] = []
     privacy: Privacy = Privacy()
     limits: Limits = Limits()
+    store: StoreSpec = Field(default=StoreSpec(), description="Where the cache and session affinity keep state.")
+    cache: CacheSpec | None = Field(default=None, description="Answer repeated requests from a cache (off when absent).")
+    affinity: AffinitySpec | None = Field(default=None, description="Conversations keep their model (off when absent).")
     fallback_models: list[str] = Field(
         default=[], description="Models to try, in order, when the chosen one cannot serve a request (a capability "
         "or the context window it lacks), after the decision's own other candidates.")

@@ -19,11 +19,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from router_extproc import headers as H
+from router_extproc.cache.runtime import CacheRuntime
+from router_extproc.cache.stage import ResponseCache, Ticket
 from router_extproc.deadline import Deadline
 from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
 from router_extproc.endpoints.json_body import decode_json
 from router_extproc.errors import RequestError
 from router_extproc.routing.actions import upstream_body
+from router_extproc.routing.affinity import Affinity
 from router_extproc.routing.cascade_run import CascadePlan, stage
 from router_extproc.routing.router import RouteOutcome, Router
 from router_extproc.telemetry.throttle import Throttle
@@ -51,6 +54,13 @@ class RequestPlan:
     """Router time for the body: parse, signals, decision, actions, serialisation."""
     cascade: CascadePlan | None = None
     """The agreement cascade around this request (``routing/cascade_run.py``); None: one call."""
+    cache: Ticket | None = None
+    """The request's way through the response cache (None: the policy has no cache)."""
+
+    @property
+    def cached(self) -> bool:
+        """Answered from the cache: no upstream call."""
+        return self.cache is not None and self.cache.answer is not None
 
     @property
     def routed(self) -> bool:
@@ -74,11 +84,15 @@ class Planner:
     """Builds plans for one router (one policy version)."""
 
     def __init__(self, router: Router, prompt_hash: Callable[[Iterable[str]], str | None] | None = None,
-                 cascades: bool = False) -> None:
+                 caches: CacheRuntime | None = None, cascades: bool = False) -> None:
         self.router = router
         self._prompt_hash = prompt_hash
         self.cascades = cascades
         """True when the router can make side calls (Envoy's internal listener is configured)."""
+        self.cache: ResponseCache | None = caches.cache_for(router.policy, router.version) if caches else None
+        store = caches.affinity_store(router.policy, router.version) if caches else None
+        spec = router.policy.affinity
+        self.affinity = Affinity(spec, router, store) if spec is not None and store is not None else None
 
     def plan(self, spec: EndpointSpec, raw: bytes, headers: Mapping[str, str], request_id: str = "-",
              deadline: Deadline | None = None) -> RequestPlan:
@@ -89,7 +103,16 @@ class Planner:
             document = decode_json(raw)
             plan.stream = isinstance(document, dict) and document.get("stream") is True
             plan.request = spec.parse(document)
+            if self._cache_before(plan, plan.request, headers):
+                plan.seconds = time.perf_counter() - started
+                return plan
             plan.outcome = self.router.route(plan.request, headers, deadline)
+            if self.affinity is not None:
+                plan.outcome = self.affinity.apply(plan.request, plan.outcome, headers)
+            if self._cache_after(plan, plan.outcome):
+                plan.seconds = time.perf_counter() - started
+                return plan
+            # after the cache (a hit makes no calls) and affinity (a kept model is not re-decided)
             plan.outcome, plan.cascade = stage(self.router, spec, plan.request, plan.outcome, self.cascades)
             self._forward(plan, plan.request, plan.outcome, upstream_body(spec, plan.request, plan.outcome))
         except RequestError as error:
@@ -100,6 +123,28 @@ class Planner:
             self._fail_safe(plan, type(exc).__name__)
         plan.seconds = time.perf_counter() - started
         return plan
+
+    def _cache_before(self, plan: RequestPlan, request: ParsedRequest, headers: Mapping[str, str]) -> bool:
+        """The exact lookup; True on a hit. A cache bug is a bypass, never a failed request."""
+        if self.cache is None:
+            return False
+        try:
+            plan.cache = self.cache.begin(request, headers)
+        except Exception as exc:
+            log.error("cache lookup failed (%s): bypassed", type(exc).__name__, exc_info=_TRACEBACKS.allow())
+            plan.cache = Ticket("bypass", "error")
+        return plan.cached
+
+    def _cache_after(self, plan: RequestPlan, outcome: RouteOutcome) -> bool:
+        """Privacy and the semantic lookup, once routed; True on a hit."""
+        if self.cache is None or plan.cache is None:
+            return False
+        try:
+            self.cache.after_route(plan.cache, outcome.pii, outcome.view)
+        except Exception as exc:
+            log.error("semantic cache lookup failed (%s): bypassed", type(exc).__name__, exc_info=_TRACEBACKS.allow())
+            plan.cache.bypass("error")
+        return plan.cached
 
     def deadline(self) -> Deadline:
         """A new deadline for one request, from the policy's ``limits.decision_ms``."""

@@ -18,6 +18,7 @@ from router_extproc.policy import Policy
 from router_extproc.policy.spec import ModelSpec
 from router_extproc.signals import SharedArtifacts, SignalEngine, SignalResult, default_artifacts
 from router_extproc.signals.engine import PRIVACY_PII
+from router_extproc.signals.view import RequestView
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +32,11 @@ class RouteOutcome:
     """The PII scan privacy closure used (the declared ``pii`` signal or the router's own)."""
     privacy: PrivacyState | None = None
     needs: Needs | None = None
+    """What the model must serve (capabilities, tokens); session affinity checks a kept model."""
     fallback: Chain | None = None
     """The models Envoy may retry on upstream failure (every one allowed for this request)."""
+    view: RequestView | None = field(default=None, compare=False, repr=False)
+    """The request's shared view (the cache reads its last-turn embedding from it)."""
 
 
 def redacted_types(choice: RouteChoice, pii: SignalResult | None) -> frozenset[str]:
@@ -75,7 +79,7 @@ class Router:
         results = self.signals.compute(view)
         needs = needs_of(spec(request.endpoint).capability, request.media, request.has_tools, view.prompt_tokens,
                          request.max_output_tokens)
-        return self.decide(request.model, results, headers or {}, needs)
+        return replace(self.decide(request.model, results, headers or {}, needs), view=view, needs=needs)
 
     def decide(self, requested: str, results: Mapping[str, SignalResult], headers: Mapping[str, str],
                needs: Needs | None = None) -> RouteOutcome:
@@ -113,6 +117,20 @@ class Router:
         if enforce_privacy(self.policy, other, state) is not other:
             return False
         return needs is None or unmet(self.policy.models[model], needs) is None
+
+    def keep_model(self, outcome: RouteOutcome, model: str, headers: Mapping[str, str]) -> RouteOutcome | None:
+        """The outcome with ``model`` (a conversation's earlier model) instead of its own choice,
+        when capability and privacy closure allow it; None when they force the change."""
+        spec_ = self.policy.models.get(model)
+        if spec_ is None or outcome.choice.block is not None:
+            return None
+        if outcome.needs is not None and unmet(spec_, outcome.needs) is not None:
+            return None
+        choice = replace(outcome.choice, model=model, reason="session")
+        state = privacy_state(self.policy, outcome.pii, headers, redacted_types(choice, outcome.pii))
+        if enforce_privacy(self.policy, choice, state) is not choice:
+            return None
+        return replace(outcome, choice=choice, model=spec_)
 
     def default_outcome(self, decision: str) -> RouteOutcome:
         """The fail-safe route: the policy's default model, which is always local."""

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import grpc
 from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 
+from router_extproc.cache.runtime import CacheRuntime
 from router_extproc.extproc.routing_processor import RoutingProcessor
 from router_extproc.extproc.servicer import ExternalProcessorService
 from router_extproc.extproc.upstream_processor import UpstreamProcessor
@@ -54,6 +55,8 @@ class ServerSettings:
     metrics_port: int | None = None
     """Prometheus ``/metrics``, on its own port."""
     metrics_host: str = "127.0.0.1"
+    redis_url: str | None = None
+    """The Redis a policy with ``store.backend: redis`` shares with every replica."""
 
     @property
     def address(self) -> str:
@@ -83,8 +86,9 @@ class RouterServer:
         self._server = grpc.aio.server(options=_grpc_options(settings.max_message_bytes))
         metrics = telemetry.metrics if telemetry else None
         self.side_caller = SideCaller.parse(settings.internal_listener) if settings.internal_listener else None
+        self.caches = CacheRuntime(settings.redis_url)
         service = ExternalProcessorService(
-            lambda: RoutingProcessor(self.state.current(), telemetry, self.side_caller), metrics,
+            lambda: RoutingProcessor(self.state.current(), telemetry, self.side_caller, self.caches), metrics,
             upstream_factory=lambda: UpstreamProcessor(self.state.current()))
         pb_grpc.add_ExternalProcessorServicer_to_server(service, self._server)
         health_pb2_grpc.add_HealthServicer_to_server(self.health, self._server)
@@ -109,6 +113,7 @@ class RouterServer:
         await self._server.stop(self.settings.grace_seconds)
         if self.side_caller is not None:
             self.side_caller.close()
+        self.caches.close()
         log.info("router stopped")
 
     async def wait(self) -> None:

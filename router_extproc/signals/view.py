@@ -43,6 +43,11 @@ class RequestView:
         self.deadline = deadline
         """The request's deadline: signals check it between bounded steps."""
 
+    @property
+    def featurizer(self) -> Featurizer:
+        """The shared tokenizer and static table (the cache reads the same vocabulary)."""
+        return self._featurizer
+
     @cached_property
     def _allotted(self) -> tuple[list[str], bool]:
         """Each message's raw text cut to what will be read (newest first within the scan

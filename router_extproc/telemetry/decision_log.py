@@ -111,6 +111,9 @@ def entry(record: RequestRecord) -> dict[str, Any]:
         line["prompt_hash"] = record.prompt_hash
     if record.trace_id:
         line["trace_id"] = record.trace_id
+    if record.cache is not None:
+        line["cache"] = record.cache
+        line["cache_reason"] = record.cache_reason
     return line
 
 

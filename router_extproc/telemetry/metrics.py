@@ -100,6 +100,13 @@ class RouterMetrics:
             "ext_proc streams Envoy ended while the router waited for the request (client gone, or a request "
             "Envoy refused itself): not router errors.", registry=r,
         )
+        self.cache = Counter(
+            "router_cache_requests", "Requests through the response cache: hit, miss or bypass, by how it hit or "
+            "why it bypassed.", ["result", "reason"], registry=r,
+        )
+        self.cache_store_errors = Counter(
+            "router_cache_store_errors", "Cache store calls that failed or timed out (each a bypass).", registry=r,
+        )
         if state is not None:
             r.register(PolicyCollector(state))
 
@@ -150,6 +157,10 @@ class RouterMetrics:
             self.usage_missing.labels(model).inc()
         if record.cost_usd is not None:
             self.cost.labels(model).inc(record.cost_usd)
+        if record.cache is not None:
+            self.cache.labels(record.cache, record.cache_reason or "").inc()
+        if record.cache_store_errors:
+            self.cache_store_errors.inc(record.cache_store_errors)
 
     def serve(self, port: int, host: str = "127.0.0.1") -> MetricsServer:
         server, thread = start_http_server(port, addr=host, registry=self.registry)

@@ -93,6 +93,12 @@ class RequestRecord:
     """The model the router chose when Envoy's fallback had another one answer (``model``)."""
     attempts: int | None = None
     """Envoy's attempts on a fallback chain (1: the chosen model answered)."""
+    cache: str | None = None
+    """``hit``, ``miss`` or ``bypass`` when the policy has a cache (a hit costs nothing)."""
+    cache_reason: str | None = None
+    """How it hit (``exact``, ``semantic``) or why it bypassed (``private``, ``store``, ...)."""
+    cache_store_errors: int = 0
+    """Store calls of this request that failed or timed out (each a bypass, never a failure)."""
 
     def phase(self, name: str, start_ns: int, end_ns: int) -> None:
         seen = self.phases.get(name)
