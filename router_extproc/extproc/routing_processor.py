@@ -147,7 +147,7 @@ class RoutingProcessor(Processor):
         assert outcome is not None  # a plan either refuses or routes
         self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
         cache = self._planner.cache
-        # the cache keeps single calls: a cascade may replace its answer, so it is not stored
+        # a cascade's answer is known only at its end (it may replace the cheap one): stored then
         if cache is not None and plan.cache is not None and plan.failed_safe is None and plan.cascade is None:
             self._pending = cache.pending(plan.cache, outcome.choice.model)
         self._record.routed_at = time.perf_counter()
@@ -274,6 +274,7 @@ class RoutingProcessor(Processor):
             cascade, self._cascade = self._cascade, None
             result = await cascade.finish(self._record.status, body.body, self._record.upstream_seconds)
             self.exchange_complete = self._observer.finished
+            await self._store_cascaded(result, body.body)
             return self._cascaded(result)
         self.exchange_complete = self._observer.finished
         if self._pending is not None:
@@ -282,6 +283,21 @@ class RoutingProcessor(Processor):
                 pending, self._pending = self._pending, None
                 await self._store_answer(pending)
         return responses.response_body(replacement)
+
+    async def _store_cascaded(self, result: CascadeResult, cheap_body: bytes) -> None:
+        """A cascade's final answer (the strong one, or the cheap one it kept) into the cache,
+        when the model that served it answered 200 with a whole answer."""
+        cache, plan = self._planner.cache, self._plan
+        if cache is None or plan is None or plan.cache is None or plan.failed_safe is not None:
+            return
+        served = next((c for c in reversed(result.calls) if c.model == result.served), None)
+        if served is None or served.status != 200:
+            return
+        pending = cache.pending(plan.cache, result.served)
+        if pending is None or not pending.on_headers(200, "application/json"):
+            return
+        pending.feed(result.body if result.body is not None else cheap_body)
+        await self._store_answer(pending)
 
     def interim(self, request: pb.ProcessingRequest) -> pb.ProcessingResponse | None:
         """Before a cascade's verdict (a wait on the second opinion, maybe a strong call): more time from Envoy."""
