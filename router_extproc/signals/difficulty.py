@@ -30,16 +30,23 @@ if TYPE_CHECKING:
     from router_extproc.signals.artifacts import SharedArtifacts
 
 
-def neighbour_outcomes(sim: np.ndarray, outcomes: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """For (queries, rows) similarities: per query and model, the sim^2-weighted correct
-    answers among the k nearest rows, their total weight, and the nearest row's similarity.
-    One rule for training reports and for serving."""
+def nearest_rows(sim: np.ndarray, k: int) -> np.ndarray:
+    """Per query, the indices of its k most similar rows (in no order)."""
     k = min(k, sim.shape[1])
-    idx = np.argpartition(-sim, k - 1, axis=1)[:, :k]
+    return np.argpartition(-sim, k - 1, axis=1)[:, :k]
+
+
+def neighbour_outcomes(sim: np.ndarray, outcomes: np.ndarray, k: int,
+                       idx: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For (queries, rows) similarities: per query and model, the sim^2-weighted correct
+    answers among the k nearest rows (``idx`` when already found), their total weight, and the
+    nearest row's similarity. One rule for training reports and for serving."""
+    idx = nearest_rows(sim, k) if idx is None else idx
     top = np.take_along_axis(sim, idx, 1)
-    known = outcomes[idx] >= 0  # (queries, k, models)
+    answers = outcomes[idx]  # (queries, k, models)
+    known = answers >= 0
     weight = (top**2)[:, :, None] * known
-    hits = (weight * np.where(known, outcomes[idx], 0)).sum(1)
+    hits = (weight * np.where(known, answers, 0)).sum(1)
     return hits, weight.sum(1), top.max(1)
 
 
@@ -96,20 +103,33 @@ class OutcomeMemory:
         if not len(features.lexical_index):
             return np.full(models, np.nan), zeros, zeros, 0.0, np.full(models, np.nan)
         norm = float(np.linalg.norm(features.lexical_value)) or 1.0
-        # the matrix is stored feature-major (one row per feature): a query reads only its rows
-        sim = self.matrix[features.lexical_index].T @ (features.lexical_value / norm)
-        hits, weight, nearest = neighbour_outcomes(sim[None, :], self.outcomes, self.k)
+        sim = self._similarities(features.lexical_index, features.lexical_value / norm)
+        idx = nearest_rows(sim[None, :], self.k)
+        hits, weight, nearest = neighbour_outcomes(sim[None, :], self.outcomes, self.k, idx)
         accuracy = hits[0] / np.maximum(weight[0], 1e-9)
         tokens = np.full(models, np.nan)
         if self.output_tokens is not None:
-            k = min(self.k, len(sim))
-            idx = np.argpartition(-sim, k - 1)[:k]
+            idx = idx[0]
             lengths = self.output_tokens[idx]  # (k, models)
             known = lengths >= 0
             w = (sim[idx] ** 2)[:, None] * known
             total = w.sum(0)
             np.divide((w * np.where(known, lengths, 0)).sum(0), total, out=tokens, where=total > 0)
         return accuracy, hits[0], weight[0], float(nearest[0]), tokens
+
+
+    def _similarities(self, features: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Cosine of the query with every row. The matrix is stored feature-major (one CSR row
+        per feature), so a query reads only its own features' rows: gathered directly from the
+        CSR arrays and summed with one ``bincount`` (scipy's row indexing costs more than the sum)."""
+        m = self.matrix
+        starts, ends = m.indptr[features], m.indptr[features + 1]
+        lengths = ends - starts
+        if not lengths.sum():
+            return np.zeros(m.shape[1])
+        positions = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(lengths.sum())
+        weights = m.data[positions] * np.repeat(values, lengths)
+        return np.bincount(m.indices[positions], weights=weights, minlength=m.shape[1])
 
 
 def _prior(outcomes: np.ndarray) -> np.ndarray:
