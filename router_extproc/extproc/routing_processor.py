@@ -41,7 +41,7 @@ from router_extproc.routing.router import Router
 from router_extproc.routing.side_calls import SideCaller
 from router_extproc.signals.explain import signals_header
 from router_extproc.telemetry import RequestRecord, Telemetry
-from router_extproc.telemetry.record import CallRecord, safe_request_id
+from router_extproc.telemetry.record import safe_request_id
 
 log = logging.getLogger(__name__)
 
@@ -309,7 +309,7 @@ class RoutingProcessor(Processor):
     def _cascaded(self, result: CascadeResult) -> pb.ProcessingResponse:
         """Account every call of a cascade, and answer with the served model's body and headers."""
         record = self._record
-        record.calls = [CallRecord(c.model, c.stage, c.status, c.usage, c.cost_usd, c.seconds) for c in result.calls]
+        record.calls = list(result.calls)
         record.model, record.cascade, record.cascade_reason = result.served, result.outcome, result.reason
         usages = [c.usage for c in result.calls if c.usage is not None]
         record.usage = Usage(sum(u.prompt_tokens for u in usages), sum(u.completion_tokens for u in usages)) \

@@ -22,12 +22,13 @@ from dataclasses import dataclass, field, replace
 from router_extproc.decision.agreement import Answer, choices_in
 from router_extproc.decision.cascade import Stages, difficulty_of, route, verdict
 from router_extproc.endpoints import EndpointSpec, ParsedRequest, serialize
-from router_extproc.endpoints.usage import Usage, cost_usd, usage_from_json
+from router_extproc.endpoints.usage import cost_usd, usage_from_json
 from router_extproc.policy.spec import CascadeStrategy, ModelSpec
 from router_extproc.routing.actions import upstream_body
 from router_extproc.routing.answer_text import read_answer
 from router_extproc.routing.router import RouteOutcome, Router
 from router_extproc.routing.side_calls import SideCaller, SideReply
+from router_extproc.telemetry.record import CallRecord
 
 STRONG_TIMEOUT_SECONDS = 240.0
 """How long the strong model's answer may take (below Envoy's 300 s route timeout)."""
@@ -92,24 +93,12 @@ def stage(router: Router, spec: EndpointSpec, request: ParsedRequest, outcome: R
 
 
 @dataclass
-class Call:
-    """One model call of a request: which stage, how it went, what it cost."""
-
-    model: str
-    stage: str
-    status: int | None
-    usage: Usage | None
-    cost_usd: float | None
-    seconds: float | None
-
-
-@dataclass
 class CascadeResult:
     served: str
     escalated: bool
     reason: str
     doubt: float
-    calls: list[Call] = field(default_factory=list)
+    calls: list[CallRecord] = field(default_factory=list)
     body: bytes | None = None
     """The strong model's answer that replaces the cheap one (None: the cheap answer stands)."""
 
@@ -143,11 +132,11 @@ class CascadeRun:
         if self._second is not None and not self._second.done():
             self._second.cancel()
 
-    def _call(self, model: str, stage: str, status: int | None, body: bytes, seconds: float | None) -> Call:
+    def _call(self, model: str, stage: str, status: int | None, body: bytes, seconds: float | None) -> CallRecord:
         ok = status is not None and 200 <= status < 300
         usage = usage_from_json(self._spec.usage, body) if ok and body else None
         cost = cost_usd(self.plan.models[model], usage) if usage is not None else None
-        return Call(model, stage, status, usage, cost, seconds)
+        return CallRecord(model, stage, status, usage, cost, seconds)
 
     def _answer(self, status: int | None, body: bytes) -> Answer:
         ok = status is not None and 200 <= status < 300
