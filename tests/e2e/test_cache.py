@@ -34,7 +34,8 @@ def redis_server():
 @pytest.fixture(scope="module")
 def cache_policy(default_policy_path, tmp_path_factory) -> pathlib.Path:
     policy = yaml.safe_load(default_policy_path.read_text())
-    policy["store"] = {"backend": "redis", "timeout_ms": 50, "retry_after_seconds": 0.5}
+    # a generous store deadline: a loaded CI machine must not turn an expected hit into a bypass
+    policy["store"] = {"backend": "redis", "timeout_ms": 250, "retry_after_seconds": 0.5}
     policy["cache"] = {"ttl_seconds": 600}
     policy["affinity"] = {"ttl_seconds": 600, "margin": 1.5}  # no difficulty clears it: only closures move a turn
     path = tmp_path_factory.mktemp("cache") / "policy.yaml"
