@@ -146,14 +146,12 @@ class RoutingProcessor(Processor):
         outcome = plan.outcome
         assert outcome is not None  # a plan either refuses or routes
         self._observer = ResponseObserver(self._spec, outcome, plan.strip_usage_event, self._record)
-        cache = self._planner.cache
-        # a cascade's answer is known only at its end (it may replace the cheap one): stored then
-        if cache is not None and plan.cache is not None and plan.failed_safe is None and plan.cascade is None:
-            self._pending = cache.pending(plan.cache, outcome.choice.model)
         self._record.routed_at = time.perf_counter()
         if plan.cascade is not None and self._side_caller is not None:
             self._cascade = CascadeRun(plan.cascade, self._side_caller, self._spec)
             self._cascade.start()
+        else:  # a cascade's answer is known only at its end (it may replace the cheap one): stored then
+            self._pending = self._pending_for(outcome.choice.model)
         log.debug("request %s: decision=%s model=%s reason=%s signals=%s in %.2f ms", self._record.request_id,
                   outcome.choice.decision, outcome.choice.model, outcome.choice.reason,
                   signals_header(outcome.signals), plan.seconds * 1000)
@@ -284,16 +282,21 @@ class RoutingProcessor(Processor):
                 await self._store_answer(pending)
         return responses.response_body(replacement)
 
+    def _pending_for(self, model: str) -> PendingAnswer | None:
+        """What collects this request's answer from ``model`` for the cache (None: nothing is
+        stored: no cache, a bypass, or a fail-safe route)."""
+        cache, plan = self._planner.cache, self._plan
+        if cache is None or plan is None or plan.cache is None or plan.failed_safe is not None:
+            return None
+        return cache.pending(plan.cache, model)
+
     async def _store_cascaded(self, result: CascadeResult, cheap_body: bytes) -> None:
         """A cascade's final answer (the strong one, or the cheap one it kept) into the cache,
         when the model that served it answered 200 with a whole answer."""
-        cache, plan = self._planner.cache, self._plan
-        if cache is None or plan is None or plan.cache is None or plan.failed_safe is not None:
-            return
         served = next((c for c in reversed(result.calls) if c.model == result.served), None)
         if served is None or served.status != 200:
             return
-        pending = cache.pending(plan.cache, result.served)
+        pending = self._pending_for(result.served)
         if pending is None or not pending.on_headers(200, "application/json"):
             return
         pending.feed(result.body if result.body is not None else cheap_body)
