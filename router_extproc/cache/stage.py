@@ -65,6 +65,13 @@ class Ticket:
         self.status, self.reason, self.store_error = "bypass", reason, self.store_error or store_error
         return self
 
+    def found(self, raw: bytes | None, kind: Literal["exact", "semantic"]) -> Ticket:
+        """A hit when the store returned a readable entry; otherwise the ticket stays as it is."""
+        answer = decode_entry(raw, kind) if raw is not None else None
+        if answer is not None:
+            self.status, self.reason, self.answer = "hit", kind, answer
+        return self
+
 
 def encode_entry(answer: CachedAnswer) -> bytes:
     head = orjson.dumps({"ct": answer.content_type, "model": answer.model})
@@ -129,10 +136,7 @@ class ResponseCache:
             raw = self.store.get(ticket.key)
         except StoreUnavailable:
             return ticket.bypass("store", store_error=True)
-        answer = decode_entry(raw, "exact") if raw is not None else None
-        if answer is not None:
-            ticket.status, ticket.reason, ticket.answer = "hit", "exact", answer
-        return ticket
+        return ticket.found(raw, "exact")
 
     # -- after routing -----------------------------------------------------------------------
 
@@ -156,10 +160,7 @@ class ResponseCache:
             raw = self.store.get(found) if found is not None else None
         except StoreUnavailable:
             return ticket.bypass("store", store_error=True)
-        answer = decode_entry(raw, "semantic") if raw is not None else None
-        if answer is not None:
-            ticket.status, ticket.reason, ticket.answer = "hit", "semantic", answer
-        return ticket
+        return ticket.found(raw, "semantic")
 
     def matcher(self, view: RequestView) -> Matcher:
         if self._matcher is None:
