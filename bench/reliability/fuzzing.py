@@ -15,7 +15,7 @@ from collections import defaultdict
 
 from bench.reliability.bodies import Body, generate
 from bench.reliability.client import Answer, Workers, openai_shaped, percentile
-from bench.reliability.metrics import error_path, past_deadline
+from bench.reliability.metrics import fail_safe
 from bench.reliability.report import Row
 from router_extproc.demo.stack import Stack
 
@@ -50,12 +50,12 @@ def run(stack: Stack, count: int, seed: int = 13, large: int = 4, clients: int =
         def keep(index: int, answer: Answer, answers: list[Answer | None] = answers) -> None:
             answers[index] = answer
 
-        before, overran_before = error_path(stack.router), past_deadline(stack.router)
+        errors_before, overran_before = fail_safe(stack.router)
         jobs = [("POST", PATHS[b.endpoint], b.data, None) for b in items]
         Workers(stack.listener_port, clients).run(jobs, keep)
         crashes = _crashed(stack)
-        errors = error_path(stack.router) - before
-        overran = past_deadline(stack.router) - overran_before
+        errors, overran = fail_safe(stack.router)
+        errors, overran = errors - errors_before, overran - overran_before
         done = [a for a in answers if a is not None]
         counts = {
             "2xx": sum(1 for a in done if a.status and 200 <= a.status < 300),

@@ -24,12 +24,9 @@ DEADLINE = "DeadlineExceeded"
 """The fail-safe reason of a request whose work overran the router's deadline: by design, not a bug."""
 
 
-def error_path(router: RouterProcess) -> float:
-    """Requests the router failed on (a bug) and sent to the default model."""
+def fail_safe(router: RouterProcess) -> tuple[float, float]:
+    """From one scrape: requests the router failed on (a bug) and sent to the default model, and
+    requests whose work overran ``limits.decision_ms``, answered by the router with the default model."""
     text = router.metrics()
-    return total(text, "router_fail_safe_total") - total(text, "router_fail_safe_total", error=DEADLINE)
-
-
-def past_deadline(router: RouterProcess) -> float:
-    """Requests whose work overran ``limits.decision_ms``, answered by the router with the default model."""
-    return total(router.metrics(), "router_fail_safe_total", error=DEADLINE)
+    overran = total(text, "router_fail_safe_total", error=DEADLINE)
+    return total(text, "router_fail_safe_total") - overran, overran
