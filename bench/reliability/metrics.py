@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from router_extproc.demo.stack import RouterProcess
+from router_extproc.routing.plan import DEADLINE_EXCEEDED
 
 
 def total(text: str, name: str, **labels: str) -> float:
@@ -20,13 +21,9 @@ def total(text: str, name: str, **labels: str) -> float:
     return value
 
 
-DEADLINE = "DeadlineExceeded"
-"""The fail-safe reason of a request whose work overran the router's deadline: by design, not a bug."""
-
-
 def fail_safe(router: RouterProcess) -> tuple[float, float]:
     """From one scrape: requests the router failed on (a bug) and sent to the default model, and
     requests whose work overran ``limits.decision_ms``, answered by the router with the default model."""
     text = router.metrics()
-    overran = total(text, "router_fail_safe_total", error=DEADLINE)
+    overran = total(text, "router_fail_safe_total", error=DEADLINE_EXCEEDED)
     return total(text, "router_fail_safe_total") - overran, overran

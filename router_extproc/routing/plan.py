@@ -36,6 +36,10 @@ _TRACEBACKS = Throttle(60.0)
 """Fail-safe routing logs one line per request; its traceback at most once a minute."""
 
 
+DEADLINE_EXCEEDED = "DeadlineExceeded"
+"""The fail-safe reason (``router_fail_safe_total{error}``) of a request whose work overran the
+router's deadline: by design, not a bug."""
+
 @dataclass
 class RequestPlan:
     spec: EndpointSpec
@@ -156,7 +160,7 @@ class Planner:
         log.warning("request %s: routing overran its %s ms deadline; sent to the default model", request_id,
                     self.router.policy.limits.decision_ms)
         plan = RequestPlan(spec)
-        self._fail_safe(plan, "DeadlineExceeded")
+        self._fail_safe(plan, DEADLINE_EXCEEDED)
         return plan
 
     def prompt_hash(self, request: ParsedRequest) -> str | None:
