@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import binascii
 import html
+import itertools
 import re
 import unicodedata
 import urllib.parse
@@ -50,15 +51,20 @@ def _decode_base64(blob: str) -> str | None:
     return text if text and printable / len(text) > 0.9 and re.search(r"[A-Za-z]{3}", text) else None
 
 
+def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
+    """``pattern`` occurs ``count`` times: the search stops there instead of listing every match."""
+    return sum(1 for _ in itertools.islice(pattern.finditer(text), count)) == count
+
+
 def _decode_references(text: str, tricks: set[str]) -> str:
     """HTML numeric references and percent-encoded bytes decoded, when there are enough to spell
     something (each a linear pass; the model reads what they spell, so the gate must too)."""
-    if len(_NUMERIC_REFERENCE.findall(text)) >= _MIN_ENCODED:
+    if _at_least(_NUMERIC_REFERENCE, text, _MIN_ENCODED):
         decoded = html.unescape(text)
         if decoded != text:
             tricks.add("html_entities")
             text = decoded
-    if len(_PERCENT_BYTE.findall(text)) >= _MIN_ENCODED:
+    if _at_least(_PERCENT_BYTE, text, _MIN_ENCODED):
         decoded = urllib.parse.unquote(text, errors="replace")
         if decoded != text and re.search(r"[A-Za-z]{3}", decoded):
             tricks.add("percent_encoding")
