@@ -19,6 +19,7 @@ system-deps:  ## the real Debian redis-server the cache and session tests run, i
 	@command -v redis-server >/dev/null 2>&1 || { \
 		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server; }
+	@redis-server --version
 
 run: install  ## Envoy + router + demo backends on loopback, with example requests
 	$(PY) -m router_extproc demo
