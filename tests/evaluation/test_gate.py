@@ -11,7 +11,13 @@ import pytest
 
 from router_extproc.cli import main
 from router_extproc.evaluation.calibrate import write_signal_parameter
-from router_extproc.evaluation.gate import GateEvaluation, calibrate, conversation_summary, read_labelled
+from router_extproc.evaluation.gate import (
+    GateEvaluation,
+    calibrate,
+    conversation_summary,
+    labelled_summary,
+    read_labelled,
+)
 from router_extproc.policy import load_policy
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
@@ -50,6 +56,28 @@ def test_known_numbers_on_a_small_fixture(fixtures) -> None:
     texts, labels = read_labelled(fixtures["labelled"])
     assert labels == [1, 1, 0, 0] and texts[0] == ATTACKS[0]
     assert read_labelled(fixtures["attacks"]) == (ATTACKS, [1, 1])
+
+
+def test_a_half_of_a_file_split_by_family(tmp_path) -> None:
+    texts = ATTACKS + [f"Unrelated request number {i}: list {i} prime numbers in a table with their squares." for i in range(12)]
+    path = tmp_path / "wild.json"
+    path.write_text(json.dumps(texts))
+    train, train_labels = read_labelled(pathlib.Path(f"{path}:train"))
+    dev, dev_labels = read_labelled(pathlib.Path(f"{path}:dev"))
+    assert sorted(train + dev) == sorted(texts) and not set(train) & set(dev)
+    assert set(train_labels) == set(dev_labels) == {1}
+    assert [t for t in texts if t in dev] == dev  # the file's order is kept
+
+
+def test_tpr_is_reported_per_attack_category(tmp_path) -> None:
+    path = tmp_path / "categorised.jsonl"
+    rows = [{"text": ATTACKS[0], "label": 1, "category": "direct_injection"},
+            {"text": ATTACKS[1], "label": 1, "category": "jailbreak"},
+            {"text": BENIGN[0], "label": 0, "category": "benign"}]
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    evaluation = GateEvaluation(load_policy(REPO / "policies" / "default.yaml"))
+    summary = labelled_summary(*evaluation.labelled(path))
+    assert summary["tpr_by_category"] == {"direct_injection": {"n": 1, "tpr": 1.0}, "jailbreak": {"n": 1, "tpr": 1.0}}
 
 
 def test_cli_reports_and_calibrates_into_a_copy_of_the_policy(fixtures, tmp_path, capsys) -> None:

@@ -8,7 +8,7 @@ import pytest
 from router_extproc.policy.spec import JailbreakSignalSpec, Signals
 from router_extproc.signals.engine import SignalEngine
 from router_extproc.signals.jailbreak import JailbreakDetector, SignalUnavailable
-from router_extproc.signals.jailbreak.second_stage import VerdictCache
+from router_extproc.signals.jailbreak.second_stage import SecondStage, VerdictCache
 from router_extproc.signals.jailbreak.segments import (
     SHORT_MESSAGE_TOKENS,
     WHOLE_TOKENS,
@@ -180,6 +180,24 @@ def test_the_second_stage_runs_only_on_unsure_pieces_and_caches_its_verdicts(vie
     finally:
         del second.run
     assert calls == [] and again.score == first.score
+
+
+def test_the_second_stage_reads_new_pieces_up_to_its_token_budget(models) -> None:
+    second = SecondStage(cache=VerdictCache())
+    rng = np.random.default_rng(7)
+    pieces = [rng.integers(2000, 20000, n) for n in (126, 64, 64)]
+    assert [v is not None for v in second.probabilities(pieces, 128)] == [True, False, False]
+    assert [v is not None for v in second.probabilities(pieces[1:], 128)] == [True, True]
+    assert second.probabilities([rng.integers(2000, 20000, 300)], 16)[0] is not None  # at least one, always
+    assert all(v is not None for v in second.probabilities(pieces, 128))  # cached verdicts cost nothing
+
+
+def test_a_verdict_does_not_depend_on_the_pieces_read_with_it(models) -> None:
+    rng = np.random.default_rng(11)
+    piece = rng.integers(2000, 20000, 40)
+    alone = SecondStage(cache=VerdictCache()).probabilities([piece])[0]
+    together = SecondStage(cache=VerdictCache()).probabilities([rng.integers(2000, 20000, 126), piece, piece[:9]])[1]
+    assert alone == together
 
 
 def test_verdict_cache_is_bounded() -> None:

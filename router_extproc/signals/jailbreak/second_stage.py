@@ -20,7 +20,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from router_extproc.encoder.assets import ASSETS_DIR
-from router_extproc.encoder.tokenizer import CLS_ID, PAD_ID, SEP_ID, head_tail
+from router_extproc.encoder.tokenizer import CLS_ID, SEP_ID, head_tail
 from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS
 
 STAGE2_DIR = ASSETS_DIR / "jailbreak_stage2"
@@ -90,13 +90,12 @@ class SecondStage:
         return out
 
     def run(self, pieces: Sequence[np.ndarray]) -> list[float]:
-        """Uncached inference on a batch of pieces (padded to the longest)."""
-        inputs = [model_input(p) for p in pieces]
-        width = max(len(x) for x in inputs)
-        ids = np.full((len(inputs), width), PAD_ID, dtype=np.int64)
-        mask = np.zeros((len(inputs), width), dtype=np.int64)
-        for row, x in enumerate(inputs):
-            ids[row, : len(x)] = x
-            mask[row, : len(x)] = 1
-        logits = self._session.run(None, {"input_ids": ids, "attention_mask": mask})[0].reshape(-1)
-        return [float(v) for v in 1.0 / (1.0 + np.exp(-logits))]
+        """Uncached inference, one piece per run: no padding to pay for, and a piece's verdict
+        never depends on what it was batched with (int8 activations are scaled per run), so a
+        cached verdict is the one a fresh run would give."""
+        return [self._run_one(model_input(p)) for p in pieces]
+
+    def _run_one(self, ids: np.ndarray) -> float:
+        feed = {"input_ids": ids[None, :], "attention_mask": np.ones((1, len(ids)), dtype=np.int64)}
+        logit = float(self._session.run(None, feed)[0].reshape(-1)[0])
+        return float(1.0 / (1.0 + np.exp(-logit)))
