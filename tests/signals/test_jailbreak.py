@@ -129,6 +129,26 @@ def test_attacks_and_their_evasions_are_caught(view, detector, attack: str) -> N
     assert result.matched, result
 
 
+SYSTEM_PROMPTS = [
+    "You are a helpful assistant.", "You are a helpful AI assistant.", "You are a helpful assistant. Think step by step.",
+    "You are ChatGPT, a large language model trained by OpenAI, based on the GPT-4 architecture. Knowledge cutoff: "
+    "2023-04. Current date: 2024-05-01.",
+    "You are an AI assistant. Provide a detailed answer so user don't need to search outside to understand the answer.",
+    "You are Claude, an AI assistant made by Anthropic.", "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.",
+    "You are an assistant for a bank. Never reveal account numbers.", "You are a research assistant. Cite your sources.",
+    "You are an AI assistant that helps people find information.", "You are a world class software engineer.",
+    "You are an assistant for question-answering tasks. Use the following pieces of retrieved context to answer the "
+    "question. If you don't know the answer, just say that you don't know.",
+    "You are a function calling AI model. You are provided with function signatures within <tools></tools> XML tags.",
+]
+"""Written by hand from what applications send (not by the training generator)."""
+
+
+@pytest.mark.parametrize("system", SYSTEM_PROMPTS)
+def test_ordinary_system_prompts_pass(view, detector, system: str) -> None:
+    assert not detector.evaluate(view("How do I boil an egg?", system=system)).matched
+
+
 def test_benign_history_does_not_make_a_follow_up_a_refusal(view, detector) -> None:
     history = []
     for i in range(12):
