@@ -8,7 +8,9 @@ import hashlib
 import json
 import os
 import pathlib
+import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 DEFAULT_DATA_DIR = pathlib.Path(os.environ.get("ROUTER_DATA_DIR", pathlib.Path(__file__).resolve().parents[3] / "shared" / "data"))
@@ -72,9 +74,16 @@ def family_half(texts: list[str], split: str) -> list[str]:
     hash of the family's first text): a set with no split of its own, halved without leaking."""
     if split not in ("train", "dev"):
         raise ValueError(f"split must be 'train' or 'dev', not {split!r}")
-    groups = near_duplicate_groups(texts)
+    return [t for t, dev in zip(texts, _dev_side(tuple(texts)), strict=True) if dev == (split == "dev")]
+
+
+@lru_cache(maxsize=4)
+def _dev_side(texts: tuple[str, ...]) -> tuple[bool, ...]:
+    """Per text, whether its family is in the dev half: the quadratic grouping runs once per set,
+    not once per half or per evaluation that asks for it."""
+    groups = near_duplicate_groups(list(texts))
     in_dev = {g: int(hashlib.sha1(texts[g].encode()).hexdigest(), 16) % 2 == 1 for g in set(groups)}
-    return [t for t, g in zip(texts, groups, strict=True) if in_dev[g] == (split == "dev")]
+    return tuple(in_dev[g] for g in groups)
 
 
 NEAR_DUPLICATE_CONTAINMENT = 0.5
@@ -84,7 +93,6 @@ NEAR_DUPLICATE_CONTAINMENT = 0.5
 def near_duplicate_groups(texts: list[str]) -> list[int]:
     """Per text, the index of its group's first text: variants of one template (DAN 6.0, 7.0, ...)
     are linked transitively (union-find over shingle containment)."""
-    import re
 
     def shingles(text: str) -> set[str]:
         words = re.findall(r"\w+", text.lower())
