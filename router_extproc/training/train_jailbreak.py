@@ -138,9 +138,19 @@ def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.nd
     return tokenize(featurizer, texts), conversations
 
 
+def _highest_kept(scores: np.ndarray, rate: float) -> float:
+    """The highest score that must not be refused for at most ``rate`` of ``scores`` to be (ties
+    at it are all kept); an interpolated quantile would let one more through."""
+    allowed = int(np.floor(rate * len(scores) + 1e-9))
+    ordered = np.sort(scores)[::-1]
+    return float(ordered[allowed]) if allowed < len(ordered) else -np.inf
+
+
 def operating_threshold(request: np.ndarray, single: np.ndarray) -> float:
-    """The lowest score that refuses at most MAX_REFUSAL of requests and MAX_SINGLE_REFUSAL of singles."""
-    return float(max(np.quantile(request, 1 - MAX_REFUSAL), np.quantile(single, 1 - MAX_SINGLE_REFUSAL))) + 1e-6
+    """The lowest score that refuses (score >= it) at most MAX_REFUSAL of requests and
+    MAX_SINGLE_REFUSAL of singles."""
+    highest = max(_highest_kept(request, MAX_REFUSAL), _highest_kept(single, MAX_SINGLE_REFUSAL))
+    return float(np.nextafter(highest, np.inf))
 
 
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:

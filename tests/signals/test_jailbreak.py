@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
 from router_extproc.policy.spec import JailbreakSignalSpec, Signals
 from router_extproc.signals.engine import SignalEngine
 from router_extproc.signals.jailbreak import JailbreakDetector, SignalUnavailable
-from router_extproc.signals.jailbreak.second_stage import SecondStage, VerdictCache
+from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
 from router_extproc.signals.jailbreak.segments import (
     SHORT_MESSAGE_TOKENS,
     WHOLE_TOKENS,
@@ -210,6 +212,21 @@ def test_the_second_stage_reads_new_pieces_up_to_its_token_budget(models) -> Non
     assert [v is not None for v in second.probabilities(pieces[1:], 128)] == [True, True]
     assert second.probabilities([rng.integers(2000, 20000, 300)], 16)[0] is not None  # at least one, always
     assert all(v is not None for v in second.probabilities(pieces, 128))  # cached verdicts cost nothing
+
+
+def test_the_second_stage_reads_as_many_tokens_as_its_model_was_trained_on(models, tmp_path, monkeypatch) -> None:
+    for name in ("model.int8.onnx", "MODEL_CARD.md"):
+        (tmp_path / name).symlink_to(STAGE2_DIR / name)
+    meta = json.loads((STAGE2_DIR / "model.json").read_text()) | {"piece_tokens": 64}
+    (tmp_path / "model.json").write_text(json.dumps(meta))
+    second = SecondStage(tmp_path, VerdictCache())
+    fed: list[int] = []
+    real = second._run_one
+    monkeypatch.setattr(second, "_run_one", lambda ids: fed.append(len(ids)) or real(ids))
+    rng = np.random.default_rng(5)
+    read = second.probabilities([rng.integers(2000, 20000, n) for n in (200, 40, 40)], 110)
+    assert fed == [64, 42] and read[2] is None  # 62 + 40 tokens fit the budget, 40 more do not
+    assert model_input(np.arange(200), 64)[1:-1].tolist() == [*range(46), *range(184, 200)]  # head and tail
 
 
 def test_a_verdict_does_not_depend_on_the_pieces_read_with_it(models) -> None:

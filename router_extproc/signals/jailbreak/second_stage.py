@@ -3,8 +3,8 @@
 The first three layers of all-MiniLM-L6-v2 fine-tuned on the gate's training pieces
 (``router-extproc train jailbreak-stage2``, torch at training time only), exported to ONNX,
 quantised to int8 and run here by onnxruntime on one thread. It reads the same WordPiece ids
-the shared pass already made (no second tokenization), at most ``SECOND_STAGE_TOKENS`` per
-piece. Verdicts are cached by the piece's token ids: a conversation's history is re-sent at
+the shared pass already made (no second tokenization), at most the model's ``piece_tokens``
+(``model.json``; ``SECOND_STAGE_TOKENS`` when absent) per piece. Verdicts are cached by the piece's token ids: a conversation's history is re-sent at
 every turn, so each message pays for the second stage once, not once per turn.
 """
 
@@ -50,9 +50,9 @@ class VerdictCache:
                 self._data.popitem(last=False)
 
 
-def model_input(ids: np.ndarray) -> np.ndarray:
-    """[CLS] piece [SEP], the piece cut to its head and tail."""
-    return np.concatenate([[CLS_ID], head_tail(ids, SECOND_STAGE_TOKENS - 2), [SEP_ID]]).astype(np.int64)
+def model_input(ids: np.ndarray, tokens: int = SECOND_STAGE_TOKENS) -> np.ndarray:
+    """[CLS] piece [SEP] in ``tokens`` at most, the piece cut to its head and tail."""
+    return np.concatenate([[CLS_ID], head_tail(ids, tokens - 2), [SEP_ID]]).astype(np.int64)
 
 
 class SecondStage:
@@ -67,6 +67,8 @@ class SecondStage:
                                              providers=["CPUExecutionProvider"])
         self._cache = cache or VerdictCache()
         self._model_id = self.meta.get("version", "").encode()
+        self.piece_tokens = int(self.meta.get("piece_tokens", SECOND_STAGE_TOKENS))
+        """Tokens of a piece the model reads (its input length at training time)."""
 
     def probabilities(self, pieces: Sequence[np.ndarray], token_budget: int | None = None) -> list[float | None]:
         """Attack probability per piece, in the given order; cached pieces are free, uncached ones
@@ -78,7 +80,7 @@ class SecondStage:
         for i, value in enumerate(out):
             if value is not None:
                 continue
-            cost = min(len(pieces[i]), SECOND_STAGE_TOKENS - 2)
+            cost = min(len(pieces[i]), self.piece_tokens - 2)
             if todo and token_budget is not None and spent + cost > token_budget:
                 break
             todo.append(i)
@@ -93,7 +95,7 @@ class SecondStage:
         """Uncached inference, one piece per run: no padding to pay for, and a piece's verdict
         never depends on what it was batched with (int8 activations are scaled per run), so a
         cached verdict is the one a fresh run would give."""
-        return [self._run_one(model_input(p)) for p in pieces]
+        return [self._run_one(model_input(p, self.piece_tokens)) for p in pieces]
 
     def _run_one(self, ids: np.ndarray) -> float:
         feed = {"input_ids": ids[None, :], "attention_mask": np.ones((1, len(ids)), dtype=np.int64)}

@@ -32,7 +32,8 @@ SHORT_MESSAGE_TOKENS = 16
 """The content rule applies to messages shorter than this: a long run of symbols (Morse
 code, an encoded payload) is still read."""
 SECOND_STAGE_TOKENS = 128
-"""The second stage reads at most this many tokens of a piece (head and tail kept)."""
+"""The second stage reads at most this many tokens of a piece (head and tail kept), unless its
+model says otherwise (``piece_tokens`` in its ``model.json``)."""
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,60 @@
+"""Which real-chat pieces the second stage is trained on."""
+
+from __future__ import annotations
+
+import random
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from router_extproc.training import train_jailbreak_stage2 as stage2
+
+
+def _pieces(lengths: list[int]) -> list[np.ndarray]:
+    return [np.full(n, i, dtype=np.int64) for i, n in enumerate(lengths)]
+
+
+def test_every_short_piece_is_kept_and_longer_ones_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(stage2, "MAX_CHAT_PIECES", 3)
+    chosen = _pieces([5, 40, 32, 64, 33, 2, 100, 64])
+    short, longer = stage2.chat_selection(chosen, random.Random(0))
+    assert sorted(len(p) for p in short) == [2, 5, 32]
+    assert len(longer) == 3
+    assert all(len(p) > stage2.SHORT_CHAT_TOKENS for p in longer)
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.integers(min_value=1, max_value=128), max_size=60), st.integers(min_value=0, max_value=10))
+def test_selection_is_a_subset_without_repeats(lengths: list[int], seed: int) -> None:
+    chosen = _pieces(lengths)
+    short, longer = stage2.chat_selection(chosen, random.Random(seed))
+    picked = [int(p[0]) if len(p) else -1 for p in short + longer]
+    assert len(picked) == len(set(picked))
+    assert set(picked) <= set(range(len(lengths)))
+    assert len(longer) == min(stage2.MAX_CHAT_PIECES, sum(n > stage2.SHORT_CHAT_TOKENS for n in lengths))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9, 0.95, 0.99]), min_size=1, max_size=700),
+       st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=400))
+def test_the_operating_threshold_never_refuses_more_than_the_bounds(requests: list[float], single: list[float]) -> None:
+    from router_extproc.training.train_jailbreak import MAX_REFUSAL, MAX_SINGLE_REFUSAL, operating_threshold
+
+    r, s = np.array(requests), np.array(single)
+    t = operating_threshold(r, s)
+    assert (r >= t).sum() <= int(MAX_REFUSAL * len(r) + 1e-9)
+    assert (s >= t).sum() <= int(MAX_SINGLE_REFUSAL * len(s) + 1e-9)
+    # and it is the lowest such: just below it, some bound is broken (or everything is refused)
+    below = np.nextafter(t, -np.inf)
+    assert ((r >= below).sum() > int(MAX_REFUSAL * len(r) + 1e-9)
+            or (s >= below).sum() > int(MAX_SINGLE_REFUSAL * len(s) + 1e-9) or below < min(r.min(), s.min()))
+
+
+def test_the_operating_threshold_on_5923_requests_refuses_29() -> None:
+    from router_extproc.training.train_jailbreak import operating_threshold
+
+    scores = np.linspace(0.0, 1.0, 5923)
+    t = operating_threshold(scores, np.zeros(10))
+    assert (scores >= t).sum() == 29  # floor(0.5% of 5923); an interpolated quantile refused 30
