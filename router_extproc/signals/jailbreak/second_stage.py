@@ -4,8 +4,9 @@ The first three layers of all-MiniLM-L6-v2 fine-tuned on the gate's training pie
 (``router-extproc train jailbreak-stage2``, torch at training time only), exported to ONNX,
 quantised to int8 and run here by onnxruntime on one thread. It reads the same WordPiece ids
 the shared pass already made (no second tokenization), at most the model's ``piece_tokens``
-(``model.json``; ``SECOND_STAGE_TOKENS`` when absent) per piece. Verdicts are cached by the piece's token ids: a conversation's history is re-sent at
-every turn, so each message pays for the second stage once, not once per turn.
+(``model.json``; ``SECOND_STAGE_TOKENS`` when absent) per piece. Verdicts are cached by the
+piece's token ids: a conversation's history is re-sent at every turn, so each message pays for
+the second stage once, not once per turn.
 """
 
 from __future__ import annotations
