@@ -275,13 +275,26 @@ def sweep_thresholds(chat: dict[str, list[Scored]] | None, current: float) -> li
 def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refusal: float) -> float:
     """The lowest threshold refusing at most ``max_refusal`` of requests and ``max_single_refusal``
     of single messages (the gate's score at or above it)."""
-    requests = np.array([s.score for s in chat["requests"]])
-    single = np.array([s.score for s in chat["single"]])
-    candidates = np.unique(np.concatenate([requests, single]))
-    for t in candidates:  # ascending: the first that meets both bounds is the lowest
-        if (requests > t).mean() <= max_refusal and (single > t).mean() <= max_single_refusal:
-            return float(np.nextafter(t, 2.0))
-    return float(np.nextafter(candidates[-1], 2.0))
+    return lowest_threshold(np.array([s.score for s in chat["requests"]]), np.array([s.score for s in chat["single"]]),
+                            max_refusal, max_single_refusal)
+
+
+def lowest_threshold(requests: np.ndarray, single: np.ndarray, max_refusal: float, max_single_refusal: float) -> float:
+    """The lowest threshold, at or above one of the scores, that refuses (score >= it) at most
+    ``max_refusal`` of ``requests`` and ``max_single_refusal`` of ``single``: just above the
+    highest score each bound must keep (order statistics; an interpolated quantile would let one
+    more through). Training calibrates with it too (``train_jailbreak.operating_threshold``)."""
+    kept = [_highest_kept(requests, max_refusal), _highest_kept(single, max_single_refusal)]
+    lowest = float(min(requests.min(initial=np.inf), single.min(initial=np.inf)))
+    return float(np.nextafter(max(*kept, lowest), np.inf))
+
+
+def _highest_kept(scores: np.ndarray, rate: float) -> float:
+    """The highest score that must not be refused for at most ``rate`` of ``scores`` to be (ties
+    at it are all kept); ``-inf`` when every score may be."""
+    allowed = int(np.floor(rate * len(scores) + 1e-9))
+    ordered = np.sort(scores)[::-1]
+    return float(ordered[allowed]) if allowed < len(ordered) else -np.inf
 
 
 def markdown(report: GateReport) -> str:

@@ -23,6 +23,7 @@ from sklearn.metrics import roc_auc_score
 from router_extproc.encoder.assets import ENCODER_ID
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
+from router_extproc.evaluation.gate import lowest_threshold
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pieces
 from router_extproc.signals.normalize import normalize
@@ -138,19 +139,10 @@ def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.nd
     return tokenize(featurizer, texts), conversations
 
 
-def _highest_kept(scores: np.ndarray, rate: float) -> float:
-    """The highest score that must not be refused for at most ``rate`` of ``scores`` to be (ties
-    at it are all kept); an interpolated quantile would let one more through."""
-    allowed = int(np.floor(rate * len(scores) + 1e-9))
-    ordered = np.sort(scores)[::-1]
-    return float(ordered[allowed]) if allowed < len(ordered) else -np.inf
-
-
 def operating_threshold(request: np.ndarray, single: np.ndarray) -> float:
     """The lowest score that refuses (score >= it) at most MAX_REFUSAL of requests and
-    MAX_SINGLE_REFUSAL of singles."""
-    highest = max(_highest_kept(request, MAX_REFUSAL), _highest_kept(single, MAX_SINGLE_REFUSAL))
-    return float(np.nextafter(highest, np.inf))
+    MAX_SINGLE_REFUSAL of singles: the same calibration as ``eval-gate --calibrate``."""
+    return lowest_threshold(request, single, MAX_REFUSAL, MAX_SINGLE_REFUSAL)
 
 
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
