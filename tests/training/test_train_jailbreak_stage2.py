@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import random
 
 import numpy as np
@@ -37,41 +36,6 @@ def test_selection_is_a_subset_without_repeats(lengths: list[int], seed: int) ->
     assert len(longer) == min(stage2.MAX_CHAT_PIECES, sum(n > stage2.SHORT_CHAT_TOKENS for n in lengths))
 
 
-def test_mining_keeps_the_hardest_of_the_pool_and_samples_the_rest(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(stage2, "MAX_CHAT_PIECES", 5)
-    monkeypatch.setattr(stage2, "HARD_CHAT_PIECES", 2)
-    monkeypatch.setattr(stage2, "MINING_POOL", 1000)  # the whole population: the two hardest are known
-    chosen = _pieces([40 + i for i in range(20)] + [3, 4])
-    asked: list[int] = []
-
-    def hardness(indices: list[int]) -> np.ndarray:  # the longer, the harder
-        asked.extend(indices)
-        return np.array([float(len(chosen[i])) for i in indices])
-
-    short, longer = stage2.chat_selection(chosen, random.Random(1), hardness)
-    assert sorted(len(p) for p in short) == [3, 4]
-    assert sorted(asked) == list(range(20))  # only longer pieces are mined
-    assert [len(p) for p in longer[:2]] == [59, 58]
-    assert len({int(p[0]) for p in longer}) == 5
-
-
-@settings(max_examples=50, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=128), max_size=60), st.integers(min_value=0, max_value=10),
-       st.integers(min_value=0, max_value=8), st.integers(min_value=0, max_value=30))
-def test_a_mined_selection_is_a_subset_without_repeats(lengths: list[int], seed: int, hard: int, pool: int) -> None:
-    chosen = _pieces(lengths)
-    draw = random.Random(seed)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(stage2, "MAX_CHAT_PIECES", 10)
-        patch.setattr(stage2, "HARD_CHAT_PIECES", hard)
-        patch.setattr(stage2, "MINING_POOL", pool)
-        short, longer = stage2.chat_selection(chosen, random.Random(seed),
-                                              lambda idx: np.array([draw.random() for _ in idx]))
-    picked = [int(p[0]) for p in short + longer]
-    assert len(picked) == len(set(picked))
-    assert len(longer) == min(10, sum(n > stage2.SHORT_CHAT_TOKENS for n in lengths))
-
-
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9, 0.95, 0.99]), min_size=1, max_size=700),
        st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=400))
@@ -94,28 +58,3 @@ def test_the_operating_threshold_on_5923_requests_refuses_29() -> None:
     scores = np.linspace(0.0, 1.0, 5923)
     t = operating_threshold(scores, np.zeros(10))
     assert (scores >= t).sum() == 29  # floor(0.5% of 5923); an interpolated quantile refused 30
-
-
-def test_mining_scores_match_the_served_second_stage() -> None:
-    from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
-
-    rng = np.random.default_rng(3)
-    pieces = [rng.integers(2000, 20000, n) for n in (5, 64, 64, 64, 200, 17)]
-    served = SecondStage(STAGE2_DIR, VerdictCache(1))
-    expected = [np.log(p / (1 - p)) for p in served.run(pieces)]
-    mined = stage2.batched_logits(STAGE2_DIR / "model.int8.onnx", [model_input(p, served.piece_tokens) for p in pieces])
-    assert np.allclose(mined, expected, atol=0.3)  # int8 activations are scaled per batch: close (0.15 seen), not equal
-
-
-def test_no_mining_with_a_second_stage_trained_for_another_first_stage(tmp_path, monkeypatch: pytest.MonkeyPatch) -> None:
-    from router_extproc.encoder.heads import LinearHead
-
-    head = LinearHead.load("jailbreak")
-    (tmp_path / "model.json").write_text('{"first_stage": {"version": "some other head"}}')
-    monkeypatch.setattr(stage2, "STAGE2_DIR", tmp_path)
-    assert stage2.minable_second_stage(head) is None
-    monkeypatch.setattr(stage2, "STAGE2_DIR", tmp_path / "absent")
-    assert stage2.minable_second_stage(head) is None
-    (tmp_path / "model.json").write_text(json.dumps({"first_stage": {"version": head.meta.get("version")}}))
-    monkeypatch.setattr(stage2, "STAGE2_DIR", tmp_path)
-    assert stage2.minable_second_stage(head) is not None
