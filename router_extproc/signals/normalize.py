@@ -1,8 +1,9 @@
 """Text normalisation against evasion, applied before any signal reads a prompt.
 
-Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes,
+Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes
+(Cyrillic/Greek letters, small capitals, circled and squared letters),
 s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
-(``&#73;&#103;...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
+(``&#73;&#103;...``), code points written out (``U+0049 U+0067...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
 reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
 """
 
@@ -24,13 +25,34 @@ _CONFUSABLES = str.maketrans(
     "аеорсухіјѕԁԛԝАВЕКМНОРСТХІЈЅαβεικνορτυχΑΒΕΖΗΙΚΜΝΟΡΤΥΧ",
     "aeopcyxijsdqwABEKMHOPCTXIJSabeikvoptuxABEZHIKMNOPTYX",
 )
+
+
+def _styled_letters() -> dict[int, str]:
+    """Letters NFKC leaves alone that only ever stand for Latin ones: small capitals (``ɪɢɴᴏʀᴇ``),
+    negative circled and squared letters (``🅘🅖🅝``, ``🅸🅶🅽``) and regional indicators (``🇮🇬🇳``)."""
+    prefixes = ("LATIN LETTER SMALL CAPITAL ", "NEGATIVE CIRCLED LATIN CAPITAL LETTER ",
+                "NEGATIVE SQUARED LATIN CAPITAL LETTER ", "REGIONAL INDICATOR SYMBOL LETTER ")
+    table: dict[int, str] = {}
+    for start, end in ((0x0250, 0x02B0), (0x1D00, 0x1D2C), (0xA730, 0xA7FF), (0x1F150, 0x1F18A), (0x1F1E6, 0x1F200)):
+        for code in range(start, end):
+            name = unicodedata.name(chr(code), "")
+            for prefix in prefixes:
+                letter = name.removeprefix(prefix)
+                if letter != name and len(letter) == 1 and "A" <= letter <= "Z":
+                    table[code] = letter.lower() if prefix.startswith("LATIN LETTER SMALL") else letter
+    return table
+
+
+_STYLED = _styled_letters()
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
 _NUMERIC_REFERENCE = re.compile(r"&#(?:[0-9]{1,7}|[xX][0-9A-Fa-f]{1,6});?")
 _PERCENT_BYTE = re.compile(r"%[0-9A-Fa-f]{2}")
+_CODE_POINT = re.compile(r"(?:\b[Uu]\+|\\[uU]\{?)([0-9A-Fa-f]{4,6})\}?(?: (?=[Uu]\+|\\[uU]))?")
+"""A code point written out, ``U+0049`` or ``\\u0049`` (a space before the next one separates them)."""
 _MIN_ENCODED = 4
-"""Numeric references or %-bytes a text needs before it counts as encoded: one ``&#39;`` or ``%20``
+"""Numeric references, code points or %-bytes a text needs before it counts as encoded: one ``&#39;`` or ``%20``
 in pasted HTML or a URL is ordinary; a run of them spelling words is what the model would decode."""
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
 
@@ -56,13 +78,23 @@ def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
     return sum(1 for _ in itertools.islice(pattern.finditer(text), count)) == count
 
 
+def _code_point(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
+
+
 def _decode_references(text: str, tricks: set[str]) -> str:
-    """HTML numeric references and percent-encoded bytes decoded, when there are enough to spell
+    """HTML numeric references, written-out code points and percent-encoded bytes decoded, when there are enough to spell
     something (each a linear pass; the model reads what they spell, so the gate must too)."""
     if _at_least(_NUMERIC_REFERENCE, text, _MIN_ENCODED):
         decoded = html.unescape(text)
         if decoded != text:
             tricks.add("html_entities")
+            text = decoded
+    if _at_least(_CODE_POINT, text, _MIN_ENCODED):
+        decoded = _CODE_POINT.sub(_code_point, text)
+        if decoded != text and re.search(r"[A-Za-z]{3}", decoded):
+            tricks.add("code_points")
             text = decoded
     if _at_least(_PERCENT_BYTE, text, _MIN_ENCODED):
         decoded = urllib.parse.unquote(text, errors="replace")
@@ -90,6 +122,10 @@ def normalize(text: str) -> Normalized:
     if stripped != text:
         tricks.add("invisible_characters")
         text = stripped
+    styled = text.translate(_STYLED)
+    if styled != text:
+        tricks.add("styled_letters")
+        text = styled
     mapped = text.translate(_CONFUSABLES)
     if mapped != text and re.search(r"[A-Za-z]", text):
         tricks.add("confusables")
