@@ -28,11 +28,39 @@ from router_extproc.demo.backend import BackendServer
 from router_extproc.envoy_config.bootstrap import EnvoyOptions, EnvoyPorts, render_bootstrap_yaml
 from router_extproc.policy import Policy, load_policy
 
+_RANGES_HANDED_OUT: set[int] = set()
+"""Ports of consecutive ranges handed out: ``free_port`` never returns them. A router started with
+``--processes N`` binds port..port+N-1 only when it starts, so until then the OS would hand the
+second one to anybody (a port collision made ``serve --processes 2`` fail to start in CI)."""
+
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind(("127.0.0.1", 0))
+            port: int = s.getsockname()[1]
+        if port not in _RANGES_HANDED_OUT:
+            return port
+
+
+def free_ports(count: int) -> int:
+    """The first of ``count`` consecutive free loopback ports (all bound at once to check)."""
+    if count == 1:
+        return free_port()
+    while True:
+        base = free_port()
+        held: list[socket.socket] = []
+        try:
+            for port in range(base, base + count):
+                held.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+                held[-1].bind(("127.0.0.1", port))
+        except (OSError, OverflowError):
+            continue
+        finally:
+            for s in held:
+                s.close()
+        _RANGES_HANDED_OUT.update(range(base, base + count))
+        return base
 
 
 def envoy_binary() -> str:
@@ -77,13 +105,15 @@ class RouterProcess:
 
     def __init__(self, policy_path: pathlib.Path, port: int | None = None, log_path: pathlib.Path | None = None,
                  extra_args: tuple[str, ...] = (), decision_log: pathlib.Path | None = None,
-                 env: Mapping[str, str] | None = None, unix_socket: pathlib.Path | None = None) -> None:
+                 env: Mapping[str, str] | None = None, unix_socket: pathlib.Path | None = None,
+                 processes: int = 1) -> None:
         self.policy_path = policy_path
-        self.port = port or free_port()
+        self.port = port or free_ports(processes)
+        """ext_proc port of process 0; process i serves on ``port + i`` (``serve --processes``)."""
         self.unix_socket = unix_socket
         """Serve ext_proc on this socket (as in the pod); health then has its own TCP port."""
         self.health_port = free_port() if unix_socket else self.port
-        self.metrics_port = free_port()
+        self.metrics_port = free_ports(processes)
         self.log_path = log_path
         self.decision_log = decision_log
         self.extra_args = extra_args
@@ -215,7 +245,8 @@ def running_stack(
                 router_args = (*router_args, "--processes", str(router_processes))
             router = RouterProcess(policy_path, log_path=logs / "router.log", extra_args=router_args,
                                    decision_log=logs / "decisions.jsonl", env=router_env,
-                                   unix_socket=workdir / "extproc.sock" if unix_socket else None)
+                                   unix_socket=workdir / "extproc.sock" if unix_socket else None,
+                                   processes=router_processes)
             if start_router:
                 router.start()
                 for index in range(1, router_processes):
