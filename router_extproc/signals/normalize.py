@@ -1,7 +1,7 @@
 """Text normalisation against evasion, applied before any signal reads a prompt.
 
 Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes
-(Cyrillic/Greek letters, small capitals, circled and squared letters),
+(Cyrillic/Greek letters, small capitals, circled and squared letters), Braille, upside-down text,
 s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
 (``&#73;&#103;...``), code points written out (``U+0049 U+0067...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
 reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
@@ -44,6 +44,15 @@ def _styled_letters() -> dict[int, str]:
 
 
 _STYLED = _styled_letters()
+_BRAILLE = str.maketrans("⠁⠃⠉⠙⠑⠋⠛⠓⠊⠚⠅⠇⠍⠝⠕⠏⠟⠗⠎⠞⠥⠧⠺⠭⠽⠵", "abcdefghijklmnopqrstuvwxyz")
+"""Grade-1 Braille letters: a model reads them as the letters they stand for."""
+_TURNED = frozenset("ɐɔǝɟƃɥᴉɾʞɯɹʇʌʍʎ")
+_UPSIDE_DOWN = str.maketrans("ɐqɔpǝɟƃɥᴉɾʞɯudbɹʇnʌʍʎ", "abcdefghijkmnpqrtuvwy")
+"""Upside-down text (``ʇdɯoɹd ɯǝʇsʎs``) read right side up: letters turned back, then the text reversed."""
+_MIN_TURNED = 4
+_TURNED_SHARE = 0.2
+"""Turned letters a text needs (and their share of its letters) to be read upside down: a few of
+them are ordinary in IPA transcriptions."""
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -76,6 +85,16 @@ def _decode_base64(blob: str) -> str | None:
 def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
     """``pattern`` occurs ``count`` times: the search stops there instead of listing every match."""
     return sum(1 for _ in itertools.islice(pattern.finditer(text), count)) == count
+
+
+def _upside_down(text: str, tricks: set[str]) -> str:
+    """The text with its right-side-up reading appended, when enough of its letters are turned
+    (appended, not replaced: the IPA a benign text may hold stays readable)."""
+    turned = sum(1 for ch in text if ch in _TURNED)
+    if turned < _MIN_TURNED or turned < _TURNED_SHARE * sum(1 for ch in text if ch.isalpha()):
+        return text
+    tricks.add("upside_down")
+    return text + "\n" + text.translate(_UPSIDE_DOWN)[::-1]
 
 
 def _code_point(match: re.Match[str]) -> str:
@@ -126,6 +145,11 @@ def normalize(text: str) -> Normalized:
     if styled != text:
         tricks.add("styled_letters")
         text = styled
+    braille = text.translate(_BRAILLE)
+    if braille != text:
+        tricks.add("braille")
+        text = braille
+    text = _upside_down(text, tricks)
     mapped = text.translate(_CONFUSABLES)
     if mapped != text and re.search(r"[A-Za-z]", text):
         tricks.add("confusables")
