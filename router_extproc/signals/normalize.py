@@ -16,6 +16,7 @@ import itertools
 import re
 import unicodedata
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _INVISIBLE = re.compile("[\u00ad\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff]")
@@ -110,23 +111,24 @@ def _code_point(match: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF else match.group(0)
 
 
+_REFERENCE_DECODERS: tuple[tuple[re.Pattern[str], Callable[[str], str], str, bool], ...] = (
+    (_NUMERIC_REFERENCE, html.unescape, "html_entities", False),
+    (_CODE_POINT, lambda text: _CODE_POINT.sub(_code_point, text), "code_points", True),
+    (_PERCENT_BYTE, lambda text: urllib.parse.unquote(text, errors="replace"), "percent_encoding", True),
+)
+"""Per encoding, in order: what finds it, what decodes it, its trick, and whether the decoded text
+must hold a word (three letters) to count: a ``%`` or ``U+`` run can be an ordinary list of codes."""
+
+
 def _decode_references(text: str, tricks: set[str]) -> str:
     """HTML numeric references, written-out code points and percent-encoded bytes decoded, when there are enough to spell
     something (each a linear pass; the model reads what they spell, so the gate must too)."""
-    if _at_least(_NUMERIC_REFERENCE, text, _MIN_ENCODED):
-        decoded = html.unescape(text)
-        if decoded != text:
-            tricks.add("html_entities")
-            text = decoded
-    if _at_least(_CODE_POINT, text, _MIN_ENCODED):
-        decoded = _CODE_POINT.sub(_code_point, text)
-        if decoded != text and re.search(r"[A-Za-z]{3}", decoded):
-            tricks.add("code_points")
-            text = decoded
-    if _at_least(_PERCENT_BYTE, text, _MIN_ENCODED):
-        decoded = urllib.parse.unquote(text, errors="replace")
-        if decoded != text and re.search(r"[A-Za-z]{3}", decoded):
-            tricks.add("percent_encoding")
+    for pattern, decode, trick, needs_word in _REFERENCE_DECODERS:
+        if not _at_least(pattern, text, _MIN_ENCODED):
+            continue
+        decoded = decode(text)
+        if decoded != text and (not needs_word or re.search(r"[A-Za-z]{3}", decoded)):
+            tricks.add(trick)
             text = decoded
     return text
 
