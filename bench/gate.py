@@ -7,8 +7,10 @@ length in tokens, plus the s-labs validation attacks (all of which reach the sec
 Each message is judged cold: the second stage's verdict cache is emptied first, so a run of
 the second stage is paid every time it is needed (in serving, a conversation's history is
 cached across turns). The signal runs as in the server: view (normalise + tokenize) + both
-stages, one thread. Prints p50 / p99 / mean per bucket, the share of messages that reach the
-second stage, and the second stage's own p50 when it runs.
+stages, one caller (the second stage on its own ``session_threads()``). Prints p50 / p99 / mean per
+bucket, the share of messages that reach the second stage, and the second stage's own p50 when
+it runs; then the ~256 bucket judged by two callers at once (messages/s), the case where the
+second stage's threads compete with each other. ``ROUTER_GATE_THREADS=1`` for one thread.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ import pathlib
 import statistics
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -27,7 +30,7 @@ from router_extproc.endpoints import parse_body  # noqa: E402
 from router_extproc.policy.spec import Signals  # noqa: E402
 from router_extproc.signals import default_artifacts  # noqa: E402
 from router_extproc.signals.engine import SignalEngine  # noqa: E402
-from router_extproc.signals.jailbreak.second_stage import VerdictCache  # noqa: E402
+from router_extproc.signals.jailbreak.second_stage import VerdictCache, session_threads  # noqa: E402
 from router_extproc.training import data  # noqa: E402
 
 BUCKETS = (("~16", 8, 24), ("~64", 48, 96), ("~256", 192, 320), ("~1024", 768, 1280), ("~4096", 3072, 5120))
@@ -64,7 +67,8 @@ def main() -> int:
 
     for text in buckets["~64"][:20]:  # warm up: lazy loads, onnxruntime's first runs
         gate.evaluate(engine.view(parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": text}]})))
-    print(f"jailbreak gate, threshold {gate.threshold:.4f}, band_low {gate.band_low:.3f}, one thread, cold cache\n")
+    print(f"jailbreak gate, threshold {gate.threshold:.4f}, band_low {gate.band_low:.3f}, one caller, "
+          f"second stage on {session_threads()} thread(s), cold cache\n")
     print("| messages | n | p50 ms | p99 ms | mean ms | reach 2nd stage | 2nd stage p50 ms | refused |")
     print("|---|---|---|---|---|---|---|---|")
     rows = {}
@@ -88,6 +92,17 @@ def main() -> int:
         stage2 = f"{pct(stage2_times, 0.5):.2f}" if stage2_times else "-"
         print(f"| {name} | {len(texts)} | {pct(times, .5):.2f} | {pct(times, .99):.2f} | {statistics.mean(times):.2f} | "
               f"{reached / len(texts):.1%} | {stage2} | {refused / len(texts):.1%} |")
+
+    texts = buckets["~256"]
+    if texts:
+        requests = [parse_body("chat", {"model": "auto", "messages": [{"role": "user", "content": t}]}) for t in texts]
+        second._cache = VerdictCache()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(2) as pool:  # the server's default worker count on two cores
+            list(pool.map(lambda r: gate.evaluate(engine.view(r)), requests))
+        rate = len(texts) / (time.perf_counter() - started)
+        rows["~256, two callers"] = {"n": len(texts), "messages_per_s": rate}
+        print(f"\n~256-token messages, two callers at once, cold cache: {rate:.1f} messages/s")
 
     print("\n| long paste (one message) | chars | ms |")
     print("|---|---|---|")

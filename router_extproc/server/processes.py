@@ -11,13 +11,16 @@ worst exit status.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 NUMBERED = ("--port", "--metrics-port", "--health-port")
+GATE_THREADS_ENV = "ROUTER_GATE_THREADS"
+"""``signals.jailbreak.second_stage.THREADS_ENV``: each process gets one thread, as it gets one core."""
 
 
 def child_args(argv: Sequence[str], index: int) -> list[str]:
@@ -43,9 +46,15 @@ def child_args(argv: Sequence[str], index: int) -> list[str]:
     return [*out, "--processes", "1"]
 
 
+def child_env(environ: Mapping[str, str]) -> dict[str, str]:
+    """Each process's environment: the supervisor's, with one second-stage thread unless set."""
+    return {**environ, GATE_THREADS_ENV: environ.get(GATE_THREADS_ENV, "1")}
+
+
 def supervise(argv: Sequence[str], processes: int) -> int:
     """Run ``processes`` router processes until a signal; returns the worst exit status."""
-    children = [subprocess.Popen([sys.executable, "-m", "router_extproc", *child_args(argv, i)])
+    env = child_env(os.environ)
+    children = [subprocess.Popen([sys.executable, "-m", "router_extproc", *child_args(argv, i)], env=env)
                 for i in range(processes)]
 
     def forward(signum: int, _frame: Any) -> None:

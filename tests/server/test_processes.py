@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from router_extproc.server.processes import child_args
+from router_extproc.server.processes import GATE_THREADS_ENV, child_args, child_env
+from router_extproc.signals.jailbreak.second_stage import THREADS_ENV
 
 
 def test_each_process_gets_its_own_ports_and_files() -> None:
@@ -15,3 +16,9 @@ def test_each_process_gets_its_own_ports_and_files() -> None:
     assert third[third.index("--decision-log") + 1] == "/var/log/d.jsonl.2"
     assert child_args(["serve", "--unix-socket", "/run/r.sock", "--processes=2"], 1) == \
         ["serve", "--unix-socket", "/run/r.sock.1", "--processes", "1"]
+
+
+def test_each_process_runs_the_second_stage_on_one_thread_unless_told() -> None:
+    assert GATE_THREADS_ENV == THREADS_ENV
+    assert child_env({"PATH": "/bin"}) == {"PATH": "/bin", THREADS_ENV: "1"}
+    assert child_env({THREADS_ENV: "2"})[THREADS_ENV] == "2"

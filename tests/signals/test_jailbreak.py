@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -10,7 +11,14 @@ import pytest
 from router_extproc.policy.spec import JailbreakSignalSpec, Signals
 from router_extproc.signals.engine import SignalEngine
 from router_extproc.signals.jailbreak import JailbreakDetector, SignalUnavailable
-from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
+from router_extproc.signals.jailbreak.second_stage import (
+    STAGE2_DIR,
+    THREADS_ENV,
+    SecondStage,
+    VerdictCache,
+    model_input,
+    session_threads,
+)
 from router_extproc.signals.jailbreak.segments import (
     SHORT_MESSAGE_TOKENS,
     WHOLE_TOKENS,
@@ -238,6 +246,66 @@ def test_a_verdict_does_not_depend_on_the_pieces_read_with_it(models) -> None:
     alone = SecondStage(cache=VerdictCache()).probabilities([piece])[0]
     together = SecondStage(cache=VerdictCache()).probabilities([rng.integers(2000, 20000, 126), piece, piece[:9]])[1]
     assert alone == together
+
+
+def test_a_verdict_does_not_depend_on_the_threads_that_computed_it(monkeypatch) -> None:
+    """The threshold was calibrated on one thread; two (the default on two cores) must not move a verdict."""
+    rng = np.random.default_rng(5)
+    pieces = [rng.integers(2000, 20000, n) for n in (5, 40, 126, 300)]
+    verdicts = {}
+    for threads in ("1", "2"):
+        monkeypatch.setenv(THREADS_ENV, threads)
+        assert session_threads() == int(threads)
+        verdicts[threads] = SecondStage(cache=VerdictCache()).run(pieces)
+    assert verdicts["1"] == verdicts["2"]
+
+
+def test_a_run_that_starts_while_another_is_in_flight_uses_one_thread(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "2")
+    stage = SecondStage(cache=VerdictCache())
+    assert stage._alone.get_session_options().intra_op_num_threads == 2
+    assert stage._shared.get_session_options().intra_op_num_threads == 1
+    used: list[str] = []
+    first_started, release = threading.Event(), threading.Event()
+
+    class Recording:
+        def __init__(self, name: str, session, hold: bool) -> None:
+            self.name, self.session, self.hold = name, session, hold
+
+        def run(self, *args):
+            used.append(self.name)
+            if self.hold:
+                self.hold = False
+                first_started.set()
+                assert release.wait(10)
+            return self.session.run(*args)
+
+    stage._alone, stage._shared = Recording("alone", stage._alone, True), Recording("shared", stage._shared, False)
+    rng = np.random.default_rng(3)
+    first = threading.Thread(target=stage.run, args=([rng.integers(2000, 20000, 30)],))
+    first.start()
+    assert first_started.wait(10)
+    stage.run([rng.integers(2000, 20000, 30)])  # the first is still in flight
+    release.set()
+    first.join(10)
+    stage.run([rng.integers(2000, 20000, 30)])  # nothing in flight again
+    assert used == ["alone", "shared", "alone"]
+
+
+def test_one_thread_configured_means_one_session(monkeypatch) -> None:
+    monkeypatch.setenv(THREADS_ENV, "1")
+    stage = SecondStage(cache=VerdictCache())
+    assert stage._alone is stage._shared
+
+
+def test_the_second_stage_uses_at_most_two_threads_unless_told(monkeypatch) -> None:
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    assert session_threads() == 2
+    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    assert session_threads() == 1
+    monkeypatch.setenv(THREADS_ENV, "4")
+    assert session_threads() == 4
 
 
 def test_verdict_cache_is_bounded() -> None:

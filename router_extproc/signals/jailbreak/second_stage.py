@@ -2,7 +2,7 @@
 
 The first three layers of all-MiniLM-L6-v2 fine-tuned on the gate's training pieces
 (``router-extproc train jailbreak-stage2``, torch at training time only), exported to ONNX,
-quantised to int8 and run here by onnxruntime on one thread. It reads the same WordPiece ids
+quantised to int8 and run here by onnxruntime (two threads that never spin, ``session_threads``). It reads the same WordPiece ids
 the shared pass already made (no second tokenization), at most the model's ``piece_tokens``
 (``model.json``; ``SECOND_STAGE_TOKENS`` when absent) per piece. Verdicts are cached by the
 piece's token ids: a conversation's history is re-sent at every turn, so each message pays for
@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import pathlib
 import threading
 from collections import OrderedDict
@@ -26,6 +27,22 @@ from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS
 
 STAGE2_DIR = ASSETS_DIR / "jailbreak_stage2"
 CACHE_ENTRIES = 65536
+THREADS_ENV = "ROUTER_GATE_THREADS"
+
+
+def session_threads() -> int:
+    """Threads for a second-stage run when no other is in flight: ``ROUTER_GATE_THREADS``, else
+    two where there are two cores (``serve --processes N`` sets one: a process per core).
+
+    One 128-token run is the slowest step of a request; on two threads it takes about a third
+    less time (bench/gate.py, ~256-token messages). A run that starts while another is in flight
+    uses a one-thread session instead: two requests judged at once then share the cores as
+    before, not four threads on two cores. Verdicts are the same on any thread count (a test),
+    so the calibrated threshold holds."""
+    configured = os.environ.get(THREADS_ENV)
+    if configured:
+        return max(1, int(configured))
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 class VerdictCache:
@@ -61,11 +78,21 @@ class SecondStage:
         import onnxruntime as ort
 
         self.meta = json.loads((directory / "model.json").read_text())
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = 1  # the server runs requests in parallel threads
-        options.inter_op_num_threads = 1
-        self._session = ort.InferenceSession(str(directory / "model.int8.onnx"), options,
-                                             providers=["CPUExecutionProvider"])
+
+        def session(threads: int) -> ort.InferenceSession:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep
+            return ort.InferenceSession(str(directory / "model.int8.onnx"), options, providers=["CPUExecutionProvider"])
+
+        threads = session_threads()
+        self._alone = session(threads)
+        """Used when no other run is in flight: all of ``session_threads()``."""
+        self._shared = session(1) if threads > 1 else self._alone
+        """Used while another run is in flight (one more session: ~30 MiB)."""
+        self._in_flight = 0
+        self._in_flight_lock = threading.Lock()
         self._cache = cache or VerdictCache()
         self._model_id = self.meta.get("version", "").encode()
         self.piece_tokens = int(self.meta.get("piece_tokens", SECOND_STAGE_TOKENS))
@@ -100,5 +127,12 @@ class SecondStage:
 
     def _run_one(self, ids: np.ndarray) -> float:
         feed = {"input_ids": ids[None, :], "attention_mask": np.ones((1, len(ids)), dtype=np.int64)}
-        logit = float(self._session.run(None, feed)[0].reshape(-1)[0])
+        with self._in_flight_lock:
+            session = self._alone if self._in_flight == 0 else self._shared
+            self._in_flight += 1
+        try:
+            logit = float(session.run(None, feed)[0].reshape(-1)[0])
+        finally:
+            with self._in_flight_lock:
+                self._in_flight -= 1
         return float(1.0 / (1.0 + np.exp(-logit)))
