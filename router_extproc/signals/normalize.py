@@ -2,7 +2,7 @@
 
 Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes
 (Cyrillic/Greek letters, small capitals, circled and squared letters), Braille, upside-down text,
-s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
+ROT13, text written backwards, s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
 (``&#73;&#103;...``), code points written out (``U+0049 U+0067...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
 reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import codecs
 import html
 import itertools
 import re
@@ -61,6 +62,21 @@ _MIN_TURNED = 4
 _TURNED_SHARE = 0.15
 """Turned letters a text needs (and their share of its characters) to be read upside down: a few
 of them are ordinary in IPA transcriptions; upside-down text is about 40% turned letters."""
+_TELLTALE_WORDS: tuple[tuple[tuple[str, ...], Callable[[str], str], str], ...] = (
+    (("gur", "naq", "lbh", "lbhe", "nyy", "guvf", "gung", "jvgu", "ubj", "jung", "jura", "gryy", "znxr", "vtaber"),
+     lambda text: codecs.encode(text, "rot13"), "rot13"),
+    (("eht", "uoy", "ruoy", "lla", "siht", "taht", "htiw", "woh", "tahw", "nehw", "yhw", "llet", "ekam", "erongi"),
+     lambda text: text[::-1], "reversed"),
+)
+"""Per hidden reading: common English words as they look hidden (the, and, you, your, all, this,
+that, with, how, what, when, tell, make, ignore in ROT13; the same backwards, ``why`` for ``and``),
+how to read the text, and the trick's name. Left out as ordinary words or abbreviations: ``dna``,
+``ner``, ``ab``, ``bs``, ``gb``, ``ot``, ``em``, ``si``, ``jul``."""
+_TELLTALE = {word: re.compile(" " + word + "(?![a-z])") for words, _, _ in _TELLTALE_WORDS for word in words}
+"""One search per word, each led by a literal (a fast scan in C, ~0.3 ms per 100 KB)."""
+_MIN_TELLTALES = 2
+"""Different tell-tale words a text needs: none of the 101,200 messages of ShareGPT train and dev has
+two of either set; an attack of one sentence has two or more."""
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -74,10 +90,33 @@ in pasted HTML or a URL is ordinary; a run of them spelling words is what the mo
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{24,}={0,2}(?![A-Za-z0-9+/])")
 
 
+READINGS_ALLOWANCE_CHARS = 16_384
+"""Characters the appended readings (upside-down, ROT13, backwards) may add to a text, or the text's
+own length when longer: a message that triggers several of them would otherwise be read up to
+six times over (a 130 KB one took over a second of gate time instead of ~0.13 s)."""
+
+
 @dataclass(frozen=True)
 class Normalized:
     text: str
     tricks: frozenset[str]
+    complete: bool = True
+    """False when a reading did not fit the allowance and was cut: what the text says was not all read."""
+
+
+class _Allowance:
+    """What appended readings may still add to one text."""
+
+    def __init__(self, original: str) -> None:
+        self.left = max(len(original), READINGS_ALLOWANCE_CHARS)
+        self.complete = True
+
+    def append(self, text: str, reading: str) -> str:
+        if len(reading) + 1 > self.left:
+            self.complete = False
+            reading = reading[: max(self.left - 1, 0)]
+        self.left -= len(reading) + 1
+        return text + "\n" + reading if reading else text
 
 
 def _decode_base64(blob: str) -> str | None:
@@ -95,7 +134,7 @@ def _at_least(pattern: re.Pattern[str], text: str, count: int) -> bool:
     return sum(1 for _ in itertools.islice(pattern.finditer(text), count)) == count
 
 
-def _upside_down(text: str, tricks: set[str]) -> str:
+def _upside_down(text: str, tricks: set[str], allowance: _Allowance) -> str:
     """The text with its right-side-up reading appended, when enough of its letters are turned
     (appended, not replaced: the IPA a benign text may hold stays readable)."""
     if not _at_least(_TURNED, text, _MIN_TURNED):  # the common case: one scan in C, no count
@@ -103,7 +142,24 @@ def _upside_down(text: str, tricks: set[str]) -> str:
     if _TURNED.subn("", text)[1] < _TURNED_SHARE * len(text):
         return text
     tricks.add("upside_down")
-    return text + "\n" + text.translate(_UPSIDE_DOWN)[::-1]
+    return allowance.append(text, text.translate(_UPSIDE_DOWN)[::-1])
+
+
+def _hidden_readings(text: str, tricks: set[str], allowance: _Allowance) -> str:
+    """The text with its ROT13 and backwards readings appended, each when it holds the hidden
+    forms of two different common words (appended, not replaced: the plain text stays readable,
+    and a message mixing an English request with a hidden payload is read both ways)."""
+    lowered = " " + text.lower().replace("\n", " ")
+    out = text
+    for words, read, trick in _TELLTALE_WORDS:
+        found = 0
+        for word in words:
+            found += _TELLTALE[word].search(lowered) is not None
+            if found == _MIN_TELLTALES:
+                tricks.add(trick)
+                out = allowance.append(out, read(text))
+                break
+    return out
 
 
 def _code_point(match: re.Match[str]) -> str:
@@ -135,6 +191,7 @@ def _decode_references(text: str, tricks: set[str]) -> str:
 
 def normalize(text: str) -> Normalized:
     tricks: set[str] = set()
+    allowance = _Allowance(text)
     text = _decode_references(text, tricks)
     hidden = _TAGS.findall(text)
     if hidden:  # Unicode tag characters smuggle ASCII: decode them, they are what the model reads
@@ -160,7 +217,8 @@ def normalize(text: str) -> Normalized:
         if braille != text:
             tricks.add("braille")
             text = braille
-    text = _upside_down(text, tricks)
+    text = _upside_down(text, tricks, allowance)
+    text = _hidden_readings(text, tricks, allowance)
     mapped = text.translate(_CONFUSABLES)
     if mapped != text and re.search(r"[A-Za-z]", text):
         tricks.add("confusables")
@@ -178,4 +236,4 @@ def normalize(text: str) -> Normalized:
     if leet != text:
         tricks.add("leetspeak")
         text = leet
-    return Normalized(text, frozenset(tricks))
+    return Normalized(text, frozenset(tricks), allowance.complete)

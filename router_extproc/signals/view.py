@@ -85,7 +85,7 @@ class RequestView:
         tokenizer = self._featurizer.tokenizer
         cap = MESSAGE_TOKEN_CAP if self._scan_chars is None else None
         ids = [tokenizer.ids(text, cap) if text else np.zeros(0, np.int32) for text in self.texts]
-        return ids, self._allotted[1]
+        return ids, self._allotted[1] and all(n.complete for n in self._normalized)
 
     @property
     def scan_ids(self) -> list[np.ndarray]:
@@ -94,7 +94,8 @@ class RequestView:
 
     @property
     def scan_complete(self) -> bool:
-        """False when some message text was cut or skipped to fit the budget."""
+        """False when some message text was cut or skipped to fit the budget, or a reading the
+        normaliser appends (ROT13, backwards, upside down) did not fit its allowance."""
         return self._scan[1]
 
     @cached_property

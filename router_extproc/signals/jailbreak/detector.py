@@ -97,7 +97,7 @@ class JailbreakDetector:
 
     def evaluate(self, view: RequestView) -> SignalResult:
         if not view.scan_complete:
-            raise SignalUnavailable("the prompt is longer than the gate's scan budget")
+            raise SignalUnavailable("the prompt, or what its normalisation appends, is longer than the gate's scan budget")
         found = self.assess(view.scan_ids, view.deadline)
         details: dict[str, object] = {"pieces": found.pieces, "second_stage": found.second_stage_pieces,
                                       "threshold": round(self.threshold, 4)}
