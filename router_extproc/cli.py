@@ -229,7 +229,10 @@ def _cmd_eval_gate(args: argparse.Namespace) -> int:
         if label is None and g.is_conversation_file(path):
             scored = evaluation.conversations(path, args.limit)
             report.conversations[path.name] = g.conversation_summary(scored)
-            for key in chat:
+            offset = 1 + max((s.conversation for key in chat for s in chat[key]), default=-1)
+            for key in chat:  # conversation numbers stay distinct across files
+                for s in scored[key]:
+                    s.conversation += offset
                 chat[key] += scored[key]
         else:
             labelled[path.name] = evaluation.labelled(path, label)
@@ -240,10 +243,12 @@ def _cmd_eval_gate(args: argparse.Namespace) -> int:
         if conversations is None:
             print("--calibrate needs a conversation file in --data", file=sys.stderr)
             return 2
-        threshold = g.calibrate(conversations, args.max_refusal, args.max_single_refusal)
+        threshold = g.calibrate(conversations, args.max_refusal, args.max_single_refusal, args.confidence)
         report.calibrated = {"threshold": threshold, "target": f"at most {args.max_refusal:.2%} of requests and "
-                             f"{args.max_single_refusal:.2%} of single messages refused"}
-        report.sweep = g.sweep(conversations, labelled, sorted({threshold, *[r["threshold"] for r in report.sweep]}))
+                             f"{args.max_single_refusal:.2%} of single messages refused"
+                             + (f", in {args.confidence:.0%} of resamples of the conversations" if args.confidence else "")}
+        shown = [r["threshold"] for r in report.sweep if r["threshold"] != round(threshold, 4)]  # one row each
+        report.sweep = g.sweep(conversations, labelled, sorted({threshold, *shown}))
         if args.write:
             write_signal_parameter(pathlib.Path(args.policy), args.signal, "threshold", threshold)
             load_policy(args.policy)  # the edited file must still validate
@@ -430,6 +435,9 @@ def build_parser() -> argparse.ArgumentParser:
     eval_gate.add_argument("--calibrate", action="store_true", help="choose the lowest threshold within the bounds")
     eval_gate.add_argument("--max-refusal", type=float, default=0.005, help="of requests (each user turn with history)")
     eval_gate.add_argument("--max-single-refusal", type=float, default=0.003, help="of user messages sent alone")
+    eval_gate.add_argument("--confidence", type=float, default=0.8,
+                           help="with --calibrate: share of resamples of the conversations in which the bounds must "
+                           "hold (0: the data's own rates; the shipped gate is calibrated at 0.8)")
     eval_gate.add_argument("--write", action="store_true", help="with --calibrate: write the threshold into the policy")
     eval_gate.set_defaults(func=_cmd_eval_gate)
 

@@ -51,6 +51,8 @@ class Scored:
     depth: int = 1
     tokens: int = 0
     group: str = ""
+    conversation: int = -1
+    """Index of the conversation the request came from (-1: a labelled text)."""
 
 
 @dataclass
@@ -171,7 +173,7 @@ class GateEvaluation:
         """Requests of every user turn with its history, single user messages, suspect requests."""
         tokenizer = self.router.signals.tokenizer
         out: dict[str, list[Scored]] = {"requests": [], "single": [], "suspect": []}
-        for suspect, messages in read_conversations(path, limit):
+        for index, (suspect, messages) in enumerate(read_conversations(path, limit)):
             depth = 0
             for i, message in enumerate(messages):
                 if message["role"] != "user" or not message["content"].strip():
@@ -179,13 +181,13 @@ class GateEvaluation:
                 depth += 1
                 tokens = tokenizer.count(message["content"][:100_000])
                 scored = self.score(messages[: i + 1])
-                scored.depth, scored.tokens = depth, tokens
+                scored.depth, scored.tokens, scored.conversation = depth, tokens, index
                 if suspect:
                     out["suspect"].append(scored)
                     continue
                 out["requests"].append(scored)
                 alone = self.score([message])
-                alone.tokens = tokens
+                alone.tokens, alone.conversation = tokens, index
                 out["single"].append(alone)
         return out
 
@@ -217,9 +219,33 @@ def conversation_summary(scored: dict[str, list[Scored]]) -> dict[str, Any]:
                       for name, lo, hi in LENGTHS for sel in [[s for s in requests if lo <= s.tokens <= hi]]},
         "single_by_length": {name: {"n": len(sel), "refused": _rate([s.refused for s in sel])}
                              for name, lo, hi in LENGTHS for sel in [[s for s in single if lo <= s.tokens <= hi]]},
+        "refused_interval": refusal_interval(requests),
+        "single_refused_interval": refusal_interval(single),
         "suspect_requests": len(scored["suspect"]),
         "suspect_refused": _rate([s.refused for s in scored["suspect"]]),
     }
+
+
+RESAMPLES = 2000
+
+
+def refusal_interval(scored: Sequence[Scored], resamples: int = RESAMPLES, seed: int = 0) -> list[float] | None:
+    """95% interval of the refusal rate with whole conversations resampled: the requests of one
+    conversation are not independent (a refused message is re-sent, and refused, at every later
+    turn), so the rate on other conversations of the same source varies more than a count of
+    requests suggests. What a bound met on dev may come to on withheld data."""
+    if not scored:
+        return None
+    ids = np.array([s.conversation for s in scored])
+    _, owner = np.unique(ids, return_inverse=True)
+    conversations = int(owner.max()) + 1
+    refused = np.bincount(owner, weights=[float(s.refused) for s in scored], minlength=conversations)
+    requests = np.bincount(owner, minlength=conversations).astype(float)
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(0, conversations, conversations), minlength=conversations)
+                       for _ in range(resamples)]).astype(float)
+    rates = (counts @ refused) / np.maximum(counts @ requests, 1.0)
+    return [round(float(np.percentile(rates, 2.5)), 5), round(float(np.percentile(rates, 97.5)), 5)]
 
 
 def labelled_summary(scored: list[Scored], labels: list[int]) -> dict[str, Any]:
@@ -272,11 +298,60 @@ def sweep_thresholds(chat: dict[str, list[Scored]] | None, current: float) -> li
     return sorted(v for v in values if 0 < v < 1.0 + 1e-6)
 
 
-def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refusal: float) -> float:
+CONFIDENCE = 0.8
+"""Share of conversation resamples in which a calibrated threshold must keep both refusal rates
+within their bounds. The rate on dev alone, right at the bound, is a coin flip on other traffic
+of the same kind (ShareGPT dev at the bound: 0.49% of requests, 95% interval 0.23%-0.80%)."""
+
+
+def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refusal: float,
+              confidence: float = CONFIDENCE) -> float:
     """The lowest threshold refusing at most ``max_refusal`` of requests and ``max_single_refusal``
-    of single messages (the gate's score at or above it)."""
-    return lowest_threshold(np.array([s.score for s in chat["requests"]]), np.array([s.score for s in chat["single"]]),
-                            max_refusal, max_single_refusal)
+    of single messages (the gate's score at or above it), in ``confidence`` of resamples of the
+    conversations (0: on the data as it is)."""
+    requests, single = chat["requests"], chat["single"]
+    return confident_threshold(np.array([s.score for s in requests]), np.array([s.conversation for s in requests]),
+                               np.array([s.score for s in single]), np.array([s.conversation for s in single]),
+                               max_refusal, max_single_refusal, confidence)
+
+
+def confident_threshold(requests: np.ndarray, request_conversations: np.ndarray, single: np.ndarray,
+                        single_conversations: np.ndarray, max_refusal: float, max_single_refusal: float,
+                        confidence: float = CONFIDENCE, resamples: int = RESAMPLES, seed: int = 0) -> float:
+    """The lowest threshold, at or above one of the scores, at which both refusal rates are within
+    their bounds in ``confidence`` of ``resamples`` resamples of whole conversations (one draw of
+    conversations serves both rates). Each resample's rates only fall as the threshold rises, so
+    the answer is found by bisection over the scores. ``confidence`` 0: ``lowest_threshold``."""
+    point = lowest_threshold(requests, single, max_refusal, max_single_refusal)
+    if confidence <= 0 or not len(requests):
+        return point
+    ids, owner = np.unique(np.concatenate([request_conversations, single_conversations]), return_inverse=True)
+    request_owner, single_owner = owner[: len(requests)], owner[len(requests) :]
+    rng = np.random.default_rng(seed)
+    counts = np.stack([np.bincount(rng.integers(0, len(ids), len(ids)), minlength=len(ids))
+                       for _ in range(resamples)]).astype(float)
+
+    def within(threshold: float) -> bool:
+        for scores, own, bound in ((requests, request_owner, max_refusal), (single, single_owner, max_single_refusal)):
+            if not len(scores):
+                continue
+            refused = np.bincount(own, weights=(scores >= threshold).astype(float), minlength=len(ids))
+            sent = np.bincount(own, minlength=len(ids)).astype(float)
+            rates = (counts @ refused) / np.maximum(counts @ sent, 1.0)
+            if np.mean(rates <= bound + 1e-12) < confidence:
+                return False
+        return True
+
+    candidates = np.unique(np.nextafter(np.concatenate([requests, single]), np.inf))
+    candidates = candidates[candidates >= point]  # the point estimate is the least any confidence needs
+    low, high = 0, len(candidates)  # the answer is candidates[low] (high: nothing is within)
+    while low < high:
+        middle = (low + high) // 2
+        if within(float(candidates[middle])):
+            high = middle
+        else:
+            low = middle + 1
+    return float(candidates[low]) if low < len(candidates) else float(np.nextafter(candidates[-1], np.inf))
 
 
 def lowest_threshold(requests: np.ndarray, single: np.ndarray, max_refusal: float, max_single_refusal: float) -> float:
@@ -301,9 +376,12 @@ def markdown(report: GateReport) -> str:
     lines = [f"# eval-gate: policy {report.policy}, signal {report.signal}, threshold {report.threshold:.4f}", ""]
     for name, c in report.conversations.items():
         lines += [f"## {name}", "",
-                  f"- requests (each user turn with its history): {c['requests']}, refused {_pct(c['refused'])}, "
-                  f"second stage {_pct(c['second_stage'])}",
-                  f"- single user messages: {c['single_messages']}, refused {_pct(c['single_refused'])}",
+                  f"- requests (each user turn with its history): {c['requests']}, refused {_pct(c['refused'])} "
+                  f"{_interval(c.get('refused_interval'))}, second stage {_pct(c['second_stage'])}",
+                  f"- single user messages: {c['single_messages']}, refused {_pct(c['single_refused'])} "
+                  f"{_interval(c.get('single_refused_interval'))}",
+                  "  (95% intervals with whole conversations resampled: what another sample of the same "
+                  "traffic may give)",
                   f"- suspect conversations (reported apart): {c['suspect_requests']} requests, refused "
                   f"{_pct(c['suspect_refused'])}", "",
                   "| turn depth | n | refused |", "|---|---|---|"]
@@ -334,3 +412,7 @@ def markdown(report: GateReport) -> str:
 
 def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.2%}"
+
+
+def _interval(bounds: list[float] | None) -> str:
+    return "" if not bounds else f"(95% interval {bounds[0]:.2%}-{bounds[1]:.2%})"

@@ -139,6 +139,11 @@ def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.nd
     return tokenize(featurizer, texts), conversations
 
 
+def turn_conversations(conversations: list[list[tuple[str, int]]]) -> np.ndarray:
+    """The conversation of each user turn, in ``conversation_scores``' order."""
+    return np.array([c for c, turns in enumerate(conversations) for role, _ in turns if role == "user"], dtype=int)
+
+
 def operating_threshold(request: np.ndarray, single: np.ndarray) -> float:
     """The lowest score that refuses (score >= it) at most MAX_REFUSAL of requests and
     MAX_SINGLE_REFUSAL of singles: the same calibration as ``eval-gate --calibrate``."""

@@ -30,18 +30,21 @@ import numpy as np
 
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
+from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold
 from router_extproc.signals.jailbreak.detector import JailbreakDetector
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
 from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, message_pieces
 from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
 from router_extproc.training.train_jailbreak import (
+    MAX_REFUSAL,
+    MAX_SINGLE_REFUSAL,
     UNSCORED,
     chat_dev,
     conversation_scores,
-    operating_threshold,
     planted_attack_pieces,
     tokenize,
+    turn_conversations,
 )
 
 LAYERS = 3
@@ -206,7 +209,8 @@ def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, 
         per_message[index] = found.score if found.message is not None else 1 / (1 + math.exp(-UNSCORED))
         second_stage_messages += found.second_stage_pieces > 0
     request, single, depth = conversation_scores(per_message, conversations)
-    threshold = operating_threshold(request, single)
+    owners = turn_conversations(conversations)
+    threshold = confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
     metrics: dict = {
         "combine_weight": weight,
         "threshold": threshold,
@@ -345,7 +349,9 @@ the threshold) and a sample of {MAX_CHAT_PIECES} longer ones. Attacks weigh {met
 
 ## Threshold
 {meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
-user turn with its history) and 0.3% of its user messages sent alone, with the two stages
+user turn with its history) and 0.3% of its user messages sent alone in {CONFIDENCE:.0%} of 2,000
+resamples of its conversations (whole conversations drawn with replacement: at the bound on dev
+alone, other traffic of the kind would exceed it about half the time), with the two stages
 together: a judged piece's logit is the first stage's plus {meta['combine_weight']} x the second
 stage's (the weight of {COMBINE_WEIGHTS} with the best mean TPR on s-labs and neuralchemy
 validation at that bound), first-stage band_low {meta['first_stage']['band_low']:.3f}.

@@ -7,16 +7,19 @@ import json
 import pathlib
 import re
 
+import numpy as np
 import pytest
 
 from router_extproc.cli import main
 from router_extproc.evaluation.calibrate import write_signal_parameter
 from router_extproc.evaluation.gate import (
     GateEvaluation,
+    Scored,
     calibrate,
     conversation_summary,
     labelled_summary,
     read_labelled,
+    refusal_interval,
 )
 from router_extproc.policy import load_policy
 
@@ -53,6 +56,7 @@ def test_known_numbers_on_a_small_fixture(fixtures) -> None:
     assert (summary["requests"], summary["refused"], summary["single_messages"], summary["single_refused"]) == (4, 0, 4, 0)
     assert summary["by_depth"]["1"] == {"n": 2, "refused": 0} and summary["by_depth"]["2"] == {"n": 2, "refused": 0}
     assert (summary["suspect_requests"], summary["suspect_refused"]) == (1, 1)
+    assert summary["refused_interval"] == [0.0, 0.0] and summary["single_refused_interval"] == [0.0, 0.0]
     texts, labels = read_labelled(fixtures["labelled"])
     assert labels == [1, 1, 0, 0] and texts[0] == ATTACKS[0]
     assert read_labelled(fixtures["attacks"]) == (ATTACKS, [1, 1])
@@ -96,9 +100,18 @@ def test_cli_reports_and_calibrates_into_a_copy_of_the_policy(fixtures, tmp_path
     assert any(row["threshold"] == round(threshold, 4) for row in report["sweep"])
 
 
-def test_calibrate_picks_the_lowest_threshold_within_both_bounds() -> None:
-    from router_extproc.evaluation.gate import Scored
+def test_the_refusal_interval_resamples_whole_conversations() -> None:
+    """Ten conversations of ten requests; one refused from its third turn on (8 requests). By
+    requests that is 8/100 with a narrow interval; by conversations it is 0 or 8+ per sample of
+    ten, so the interval reaches 0 and more than twice the rate."""
+    scored = [Scored(0.0, False, c == 0 and turn >= 2, conversation=c) for c in range(10) for turn in range(10)]
+    low, high = refusal_interval(scored)
+    assert low == 0.0 and 0.16 <= high <= 0.3
+    assert refusal_interval([Scored(0.0, False, False, conversation=c) for c in range(5)]) == [0.0, 0.0]
+    assert refusal_interval([]) is None
 
+
+def test_calibrate_picks_the_lowest_threshold_within_both_bounds() -> None:
     chat = {"requests": [Scored(s, False, False) for s in (0.1, 0.2, 0.3, 0.9)],
             "single": [Scored(s, False, False) for s in (0.1, 0.5)], "suspect": []}
     assert calibrate(chat, 0.25, 1.0) == pytest.approx(0.3, abs=1e-6)  # refuses only 0.9 (25%)
@@ -119,3 +132,23 @@ def test_signal_threshold_is_written_keeping_the_file(tmp_path, style: str) -> N
     policy = load_policy(path)
     assert policy.signals.jailbreak.threshold == 0.8765 and policy.signals.jailbreak.on_error == "block"
     assert path.read_text().count("threshold: 0.8765") == 1 and "# Default demo policy" in path.read_text()
+
+
+def test_a_confident_threshold_keeps_the_bounds_in_most_resamples_of_the_conversations() -> None:
+    """Forty conversations of five turns; one benign conversation scores 0.8 from its second turn
+    (4 requests, 2% of 200), others at most 0.5. On the data as it is, 0.8 may be refused (2% is
+    within a 2.5% bound); in resamples that conversation is often drawn twice (4%), so a threshold
+    confident in 80% of them stays above 0.8."""
+    from router_extproc.evaluation.gate import confident_threshold
+
+    rng = np.random.default_rng(1)
+    scores = rng.uniform(0.0, 0.5, (40, 5))
+    scores[7, 1:] = 0.8
+    owners = np.repeat(np.arange(40), 5)
+    flat = scores.ravel()
+    point = confident_threshold(flat, owners, flat, owners, 0.025, 1.0, confidence=0)
+    confident = confident_threshold(flat, owners, flat, owners, 0.025, 1.0, confidence=0.8)
+    assert point <= 0.8 < confident
+    assert (flat >= point).mean() <= 0.025 and (flat >= confident).mean() <= 0.025
+    # at least as strict as the point estimate, whatever the confidence
+    assert confident_threshold(flat, owners, flat, owners, 0.025, 1.0, confidence=0.05) >= point
