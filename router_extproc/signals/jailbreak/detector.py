@@ -15,6 +15,8 @@ from router_extproc.signals.base import SignalResult, SignalUnavailable
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import SecondStage
 from router_extproc.signals.jailbreak.segments import message_pieces
+from router_extproc.signals.jailbreak.trusted import TrustedSystemPrompts
+from router_extproc.signals.normalize import normalize
 from router_extproc.signals.view import RequestView
 
 if TYPE_CHECKING:
@@ -55,13 +57,15 @@ class JailbreakDetector:
     @classmethod
     def from_spec(cls, spec: JailbreakSignalSpec, artifacts: SharedArtifacts) -> JailbreakDetector:
         second = artifacts.jailbreak_second_stage if spec.second_stage else None
-        return cls(artifacts.jailbreak_head, artifacts.featurizer, second, spec.threshold)
+        return cls(artifacts.jailbreak_head, artifacts.featurizer, second, spec.threshold,
+                   TrustedSystemPrompts(spec.trusted_system_prompts))
 
     def __init__(self, head: LinearHead, featurizer: Featurizer, second: SecondStage | None,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, trusted: TrustedSystemPrompts | None = None) -> None:
         self._head = head
         self._featurizer = featurizer
         self._second = second
+        self._trusted = trusted or TrustedSystemPrompts(())
         self.band_low = float(head.meta["band_low"]) if second is not None else float("inf")
         """First-stage logit from which a piece goes to the second stage."""
         default = second.meta["threshold"] if second is not None else head.meta["threshold"]
@@ -95,12 +99,35 @@ class JailbreakDetector:
         worst = int(np.argmax(combined))
         return Assessment(_sigmoid(float(combined[worst])), found[owner[worst]].message, len(flat), judged)
 
+    def _untrusted_ids(self, view: RequestView) -> tuple[list[np.ndarray], int]:
+        """Each message's ids with the operator's trusted system prompts left out (what follows
+        a trusted prompt in the same message is normalised and read on its own); and how many
+        messages held one."""
+        ids = view.scan_ids
+        if not self._trusted:
+            return ids, 0
+        out, trusted = list(ids), 0
+        for index, message in enumerate(view.request.messages):
+            rest = self._trusted.untrusted_part(message.role, message.text)
+            if rest is None:
+                continue
+            trusted += 1
+            normalized = normalize(rest)
+            if not normalized.complete:
+                raise SignalUnavailable("what follows a trusted system prompt is longer than the gate's scan budget")
+            text = normalized.text if rest.strip() else ""
+            out[index] = self._featurizer.tokenizer.ids(text) if text else np.zeros(0, np.int32)
+        return out, trusted
+
     def evaluate(self, view: RequestView) -> SignalResult:
         if not view.scan_complete:
             raise SignalUnavailable("the prompt, or what its normalisation appends, is longer than the gate's scan budget")
-        found = self.assess(view.scan_ids, view.deadline)
+        ids, trusted = self._untrusted_ids(view)
+        found = self.assess(ids, view.deadline)
         details: dict[str, object] = {"pieces": found.pieces, "second_stage": found.second_stage_pieces,
                                       "threshold": round(self.threshold, 4)}
+        if trusted:
+            details["trusted_system_prompts"] = trusted
         if found.message is not None:
             details["role"] = view.request.messages[found.message].role
         return SignalResult(self.ref, found.score >= self.threshold, found.score, abs(found.score - 0.5) * 2,
