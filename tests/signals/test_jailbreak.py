@@ -305,9 +305,9 @@ def test_one_thread_configured_means_one_session(monkeypatch) -> None:
 
 def test_the_second_stage_uses_at_most_two_threads_unless_told(monkeypatch) -> None:
     monkeypatch.delenv(THREADS_ENV, raising=False)
-    monkeypatch.setattr("os.cpu_count", lambda: 64)
+    monkeypatch.setattr("router_extproc.signals.jailbreak.second_stage.available_cores", lambda: 64)
     assert session_threads() == 2
-    monkeypatch.setattr("os.cpu_count", lambda: 1)
+    monkeypatch.setattr("router_extproc.signals.jailbreak.second_stage.available_cores", lambda: 1)
     assert session_threads() == 1
     monkeypatch.setenv(THREADS_ENV, "4")
     assert session_threads() == 4

@@ -42,7 +42,14 @@ def session_threads() -> int:
     configured = os.environ.get(THREADS_ENV)
     if configured:
         return max(1, int(configured))
-    return max(1, min(2, os.cpu_count() or 1))
+    return max(1, min(2, available_cores()))
+
+
+def available_cores() -> int:
+    """Cores this process may run on (its CPU affinity, e.g. a cpuset), not the machine's count."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 class VerdictCache:
