@@ -73,10 +73,10 @@ that, with, how, what, when, tell, make, ignore in ROT13; the same backwards, ``
 how to read the text, and the trick's name. Left out as ordinary words or abbreviations: ``dna``,
 ``ner``, ``ab``, ``bs``, ``gb``, ``ot``, ``em``, ``si``, ``jul``."""
 _TELLTALE = {word: re.compile(" " + word + "(?![a-z])") for words, _, _ in _TELLTALE_WORDS for word in words}
-"""One search per word, each led by a literal (a fast scan in C, ~0.3 ms per 100 KB)."""
+"""One search per word, each led by a literal: a fast scan in C, with no backtracking on client text."""
 _MIN_TELLTALES = 2
-"""Different tell-tale words a text needs: none of the 101,200 messages of ShareGPT train and dev has
-two of either set; an attack of one sentence has two or more."""
+"""Different tell-tale words a text needs: none of the 12,499 messages of ShareGPT dev has two of
+either set (a test); an attack of one sentence has two or more."""
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})

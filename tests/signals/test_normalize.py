@@ -74,3 +74,16 @@ def test_unicode_tags_are_decoded() -> None:
 def test_ordinary_text_is_left_alone(ordinary: str) -> None:
     result = normalize(ordinary)
     assert result.text == ordinary and not result.tricks
+
+
+def test_no_real_chat_message_is_read_as_rot13_or_backwards() -> None:
+    """The tell-tale rule on real traffic: every message of ShareGPT dev (user and assistant turns,
+    code and non-English included) is left without a ROT13 or backwards reading."""
+    from router_extproc.training import data
+
+    if not (data.DEFAULT_DATA_DIR / "chat").exists():
+        pytest.skip("shared data not available")
+    read = [turn["text"] for row in data.sharegpt(data.DEFAULT_DATA_DIR, "dev") for turn in row["turns"]]
+    assert len(read) > 10_000
+    hidden = [text[:80] for text in read if {"rot13", "reversed"} & normalize(text).tricks]
+    assert hidden == []
