@@ -97,7 +97,7 @@ class SecondStage:
         self._alone = session(threads)
         """Used when no other run is in flight: all of ``session_threads()``."""
         self._shared = session(1) if threads > 1 else self._alone
-        """Used while another run is in flight (one more session: ~30 MiB)."""
+        """Used while another run is in flight (one more copy of the model in memory)."""
         self._in_flight = 0
         self._in_flight_lock = threading.Lock()
         self._cache = cache or VerdictCache()
