@@ -14,6 +14,13 @@ from router_extproc.evaluation.metrics import cpt_interpolated
 RESAMPLES = 1000
 
 
+def resample_counts(n: int, resamples: int = RESAMPLES, seed: int = 0) -> np.ndarray:
+    """(resamples, n): how often each of ``n`` units is drawn in each resample with replacement.
+    A statistic summed per unit becomes ``counts @ per_unit``, every resample in one product."""
+    rng = np.random.default_rng(seed)
+    return np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(resamples)]).astype(float)
+
+
 def curve(shares: np.ndarray, qualities: np.ndarray, q_weak: float, q_strong: float) -> tuple[np.ndarray, np.ndarray]:
     """PGR as a function of the strong-call share, endpoints added, made non-decreasing (a
     router can always do at least as well with more budget)."""
@@ -37,8 +44,7 @@ def intervals(scores: np.ndarray, strong: np.ndarray, weak_scores: np.ndarray, s
     ``strong`` (points × queries: the answer's score, whether the strong model was called), and
     of the mean of each ``extra`` per-query vector (a configured point's quality, say)."""
     n = scores.shape[1]
-    rng = np.random.default_rng(seed)
-    counts = np.stack([np.bincount(rng.integers(0, n, n), minlength=n) for _ in range(resamples)]).astype(float)
+    counts = resample_counts(n, resamples, seed)
     quality, share = scores @ counts.T / n, strong @ counts.T / n  # (points, resamples)
     q_weak, q_strong = weak_scores @ counts.T / n, strong_scores @ counts.T / n
     samples: dict[str, list[float]] = {"apgr": [], "cpt50": [], "cpt80": []}

@@ -30,6 +30,7 @@ import numpy as np
 
 from router_extproc.endpoints import parse_body
 from router_extproc.errors import Blocked, RequestError
+from router_extproc.evaluation.bootstrap import resample_counts
 from router_extproc.policy.spec import Policy
 from router_extproc.routing.router import Router
 from router_extproc.signals import SharedArtifacts, SignalResult
@@ -227,6 +228,7 @@ def conversation_summary(scored: dict[str, list[Scored]]) -> dict[str, Any]:
 
 
 RESAMPLES = 2000
+"""Resamples of the conversations for the refusal intervals and the confident threshold."""
 
 
 def refusal_interval(scored: Sequence[Scored], resamples: int = RESAMPLES, seed: int = 0) -> list[float] | None:
@@ -236,16 +238,21 @@ def refusal_interval(scored: Sequence[Scored], resamples: int = RESAMPLES, seed:
     requests suggests. What a bound met on dev may come to on withheld data."""
     if not scored:
         return None
-    ids = np.array([s.conversation for s in scored])
-    _, owner = np.unique(ids, return_inverse=True)
-    conversations = int(owner.max()) + 1
-    refused = np.bincount(owner, weights=[float(s.refused) for s in scored], minlength=conversations)
-    requests = np.bincount(owner, minlength=conversations).astype(float)
-    rng = np.random.default_rng(seed)
-    counts = np.stack([np.bincount(rng.integers(0, conversations, conversations), minlength=conversations)
-                       for _ in range(resamples)]).astype(float)
-    rates = (counts @ refused) / np.maximum(counts @ requests, 1.0)
+    _, owner = np.unique([s.conversation for s in scored], return_inverse=True)
+    counts = resample_counts(int(owner.max()) + 1, resamples, seed)
+    rates = _resampled_rates(counts, owner, np.array([s.refused for s in scored]))
     return [round(float(np.percentile(rates, 2.5)), 5), round(float(np.percentile(rates, 97.5)), 5)]
+
+
+def _resampled_rates(counts: np.ndarray, owner: np.ndarray, hit: np.ndarray,
+                     sent: np.ndarray | None = None) -> np.ndarray:
+    """Per resample (a row of ``counts`` over conversations): the share of requests that ``hit``,
+    each request counted as often as its conversation (``owner``) was drawn. ``sent``, requests
+    per conversation, when the caller has it already."""
+    if sent is None:
+        sent = np.bincount(owner, minlength=counts.shape[1]).astype(float)
+    hits = np.bincount(owner, weights=hit.astype(float), minlength=counts.shape[1])
+    return (counts @ hits) / np.maximum(counts @ sent, 1.0)
 
 
 def labelled_summary(scored: list[Scored], labels: list[int]) -> dict[str, Any]:
@@ -326,21 +333,14 @@ def confident_threshold(requests: np.ndarray, request_conversations: np.ndarray,
     if confidence <= 0 or not len(requests):
         return point
     ids, owner = np.unique(np.concatenate([request_conversations, single_conversations]), return_inverse=True)
-    request_owner, single_owner = owner[: len(requests)], owner[len(requests) :]
-    rng = np.random.default_rng(seed)
-    counts = np.stack([np.bincount(rng.integers(0, len(ids), len(ids)), minlength=len(ids))
-                       for _ in range(resamples)]).astype(float)
+    counts = resample_counts(len(ids), resamples, seed)
+    rates_of = [(scores, own, np.bincount(own, minlength=len(ids)).astype(float), bound)
+                for scores, own, bound in ((requests, owner[: len(requests)], max_refusal),
+                                           (single, owner[len(requests) :], max_single_refusal)) if len(scores)]
 
     def within(threshold: float) -> bool:
-        for scores, own, bound in ((requests, request_owner, max_refusal), (single, single_owner, max_single_refusal)):
-            if not len(scores):
-                continue
-            refused = np.bincount(own, weights=(scores >= threshold).astype(float), minlength=len(ids))
-            sent = np.bincount(own, minlength=len(ids)).astype(float)
-            rates = (counts @ refused) / np.maximum(counts @ sent, 1.0)
-            if np.mean(rates <= bound + 1e-12) < confidence:
-                return False
-        return True
+        return all(np.mean(_resampled_rates(counts, own, scores >= threshold, sent) <= bound + 1e-12) >= confidence
+                   for scores, own, sent, bound in rates_of)
 
     candidates = np.unique(np.nextafter(np.concatenate([requests, single]), np.inf))
     candidates = candidates[candidates >= point]  # the point estimate is the least any confidence needs
