@@ -18,9 +18,9 @@ import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from router_extproc.signals.jailbreak.second_stage import THREADS_ENV
+
 NUMBERED = ("--port", "--metrics-port", "--health-port")
-GATE_THREADS_ENV = "ROUTER_GATE_THREADS"
-"""``signals.jailbreak.second_stage.THREADS_ENV``: each process gets one thread, as it gets one core."""
 
 
 def child_args(argv: Sequence[str], index: int) -> list[str]:
@@ -47,8 +47,9 @@ def child_args(argv: Sequence[str], index: int) -> list[str]:
 
 
 def child_env(environ: Mapping[str, str]) -> dict[str, str]:
-    """Each process's environment: the supervisor's, with one second-stage thread unless set."""
-    return {**environ, GATE_THREADS_ENV: environ.get(GATE_THREADS_ENV, "1")}
+    """Each process's environment: the supervisor's, with one second-stage thread unless set
+    (each process gets one thread, as it gets one core)."""
+    return {**environ, THREADS_ENV: environ.get(THREADS_ENV, "1")}
 
 
 def supervise(argv: Sequence[str], processes: int) -> int:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from router_extproc.server.processes import GATE_THREADS_ENV, child_args, child_env
+from router_extproc.server.processes import child_args, child_env
 from router_extproc.signals.jailbreak.second_stage import THREADS_ENV
 
 
@@ -19,6 +19,5 @@ def test_each_process_gets_its_own_ports_and_files() -> None:
 
 
 def test_each_process_runs_the_second_stage_on_one_thread_unless_told() -> None:
-    assert GATE_THREADS_ENV == THREADS_ENV
     assert child_env({"PATH": "/bin"}) == {"PATH": "/bin", THREADS_ENV: "1"}
     assert child_env({THREADS_ENV: "2"})[THREADS_ENV] == "2"
