@@ -2,7 +2,7 @@
 
 Attackers hide instructions from classifiers with invisible characters, Unicode look-alikes
 (Cyrillic/Greek letters, small capitals, circled and squared letters), Braille, upside-down text,
-ROT13, text written backwards, s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
+ROT13 and other Caesar shifts, Atbash, text written backwards, s p a c e d letters, l33t substitutions, base64 blobs, HTML character references
 (``&#73;&#103;...``), code points written out (``U+0049 U+0067...``) and percent-encoding (``%49%67...``). ``normalize`` undoes those and
 reports which tricks it saw (the tricks themselves are evidence for the jailbreak gate).
 """
@@ -62,21 +62,61 @@ _MIN_TURNED = 4
 _TURNED_SHARE = 0.15
 """Turned letters a text needs (and their share of its characters) to be read upside down: a few
 of them are ordinary in IPA transcriptions; upside-down text is about 40% turned letters."""
-_TELLTALE_WORDS: tuple[tuple[tuple[str, ...], Callable[[str], str], str], ...] = (
-    (("gur", "naq", "lbh", "lbhe", "nyy", "guvf", "gung", "jvgu", "ubj", "jung", "jura", "gryy", "znxr", "vtaber"),
-     lambda text: codecs.encode(text, "rot13"), "rot13"),
-    (("eht", "uoy", "ruoy", "lla", "siht", "taht", "htiw", "woh", "tahw", "nehw", "yhw", "llet", "ekam", "erongi"),
-     lambda text: text[::-1], "reversed"),
+def _shifted(word: str, shift: int) -> str:
+    return "".join(chr((ord(c) - 97 + shift) % 26 + 97) for c in word)
+
+
+def _caesar_reader(shift: int) -> Callable[[str], str]:
+    """Reads a text Caesar-shifted by ``shift`` (shifts its letters back)."""
+    lower, upper = "abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    table = str.maketrans(lower + upper, lower[-shift:] + lower[:-shift] + upper[-shift:] + upper[:-shift])
+    return lambda text: text.translate(table)
+
+
+_ATBASH = str.maketrans("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ",
+                        "zyxwvutsrqponmlkjihgfedcbaZYXWVUTSRQPONMLKJIHGFEDCBA")
+_COMMON_WORDS = ("the", "and", "you", "your", "all", "this", "that", "with", "how", "what", "when", "tell", "make",
+                 "ignore")
+_ORDINARY_WORDS = frozenset({"max", "alex", "cnn", "tee", "zoo", "esp", "xii", "tai", "sgd", "pcs", "rfc", "gnv", "bpm",
+                             "vgg", "ozz", "doha", "sio", "pda", "elt", "itt", "eua", "doo", "xli", "ahp", "aol",
+                             "lsa", "mci", "wms", "sdd"})
+"""Atbash and Caesar forms of the common words that are ordinary words or abbreviations in real
+chat (each seen in a message of ShareGPT train or dev): ``max`` is ``the`` shifted by 19, ``rfc``
+is ``the`` shifted by 24. Those readings never count them."""
+
+
+@dataclass(frozen=True)
+class _HiddenReading:
+    trick: str
+    words: frozenset[str]
+    """Common English words as they look hidden this way."""
+    read: Callable[[str], str]
+
+
+_HIDDEN_READINGS: tuple[_HiddenReading, ...] = (
+    _HiddenReading("rot13", frozenset({"gur", "naq", "lbh", "lbhe", "nyy", "guvf", "gung", "jvgu", "ubj", "jung", "jura",
+                                       "gryy", "znxr", "vtaber"}), lambda text: codecs.encode(text, "rot13")),
+    _HiddenReading("reversed", frozenset({"eht", "uoy", "ruoy", "lla", "siht", "taht", "htiw", "woh", "tahw", "nehw",
+                                          "yhw", "llet", "ekam", "erongi"}), lambda text: text[::-1]),
+    _HiddenReading("atbash", frozenset(w.translate(_ATBASH) for w in _COMMON_WORDS) - _ORDINARY_WORDS,
+                   lambda text: text.translate(_ATBASH)),
+    *(_HiddenReading("caesar", frozenset(_shifted(w, shift) for w in _COMMON_WORDS) - _ORDINARY_WORDS,
+                     _caesar_reader(shift)) for shift in range(1, 26) if shift != 13),
 )
-"""Per hidden reading: common English words as they look hidden (the, and, you, your, all, this,
-that, with, how, what, when, tell, make, ignore in ROT13; the same backwards, ``why`` for ``and``),
-how to read the text, and the trick's name. Left out as ordinary words or abbreviations: ``dna``,
-``ner``, ``ab``, ``bs``, ``gb``, ``ot``, ``em``, ``si``, ``jul``."""
-_TELLTALE = {word: re.compile(" " + word + "(?![a-z])") for words, _, _ in _TELLTALE_WORDS for word in words}
-"""One search per word, each led by a literal: a fast scan in C, with no backtracking on client text."""
+"""The hidden readings the normaliser knows, each with the common words (the, and, you, your, all,
+this, that, with, how, what, when, tell, make, ignore) as they look hidden that way: ROT13, text
+written backwards (``why`` for ``and``), Atbash, and the other 24 Caesar shifts. Left out of ROT13
+and backwards as ordinary words or abbreviations: ``dna``, ``ner``, ``ab``, ``bs``, ``gb``, ``ot``,
+``em``, ``si``, ``jul``."""
+_HIDDEN_WORDS: dict[str, tuple[int, ...]] = {
+    word: tuple(i for i, reading in enumerate(_HIDDEN_READINGS) if word in reading.words)
+    for reading in _HIDDEN_READINGS for word in reading.words
+}
+"""Each hidden word and the readings it counts for."""
+_WORD = re.compile("[a-z]+")
 _MIN_TELLTALES = 2
-"""Different tell-tale words a text needs: none of the 12,499 messages of ShareGPT dev has two of
-either set (a test); an attack of one sentence has two or more."""
+"""Different hidden words of one reading a text needs: none of the 12,499 messages of ShareGPT dev
+has two (a test); an attack of one sentence has two or more."""
 _SPACED = re.compile(r"\b(?:[A-Za-z][ .\-_*]){3,}[A-Za-z]\b")
 _LEET_WORD = re.compile(r"\b(?=\w*[A-Za-z])(?=\w*[013457@$])[\w@$]{3,20}\b")
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"})
@@ -146,19 +186,19 @@ def _upside_down(text: str, tricks: set[str], allowance: _Allowance) -> str:
 
 
 def _hidden_readings(text: str, tricks: set[str], allowance: _Allowance) -> str:
-    """The text with its ROT13 and backwards readings appended, each when it holds the hidden
-    forms of two different common words (appended, not replaced: the plain text stays readable,
-    and a message mixing an English request with a hidden payload is read both ways)."""
-    lowered = " " + text.lower().replace("\n", " ")
+    """The text with its hidden readings (ROT13, backwards, Atbash, Caesar) appended, each when it
+    holds the hidden forms of two different common words (appended, not replaced: the plain text
+    stays readable, and a message mixing an English request with a hidden payload is read both
+    ways). One scan collects the text's distinct words; the readings are looked up, not searched."""
+    found = [0] * len(_HIDDEN_READINGS)
+    for word in set(_WORD.findall(text.lower())).intersection(_HIDDEN_WORDS):
+        for index in _HIDDEN_WORDS[word]:
+            found[index] += 1
     out = text
-    for words, read, trick in _TELLTALE_WORDS:
-        found = 0
-        for word in words:
-            found += _TELLTALE[word].search(lowered) is not None
-            if found == _MIN_TELLTALES:
-                tricks.add(trick)
-                out = allowance.append(out, read(text))
-                break
+    for reading, count in zip(_HIDDEN_READINGS, found, strict=True):
+        if count >= _MIN_TELLTALES:
+            tricks.add(reading.trick)
+            out = allowance.append(out, reading.read(text))
     return out
 
 
