@@ -358,7 +358,7 @@ def lowest_threshold(requests: np.ndarray, single: np.ndarray, max_refusal: floa
     """The lowest threshold, at or above one of the scores, that refuses (score >= it) at most
     ``max_refusal`` of ``requests`` and ``max_single_refusal`` of ``single``: just above the
     highest score each bound must keep (order statistics; an interpolated quantile would let one
-    more through). Training calibrates with it too (``train_jailbreak.operating_threshold``)."""
+    more through). ``confident_threshold`` never goes below it."""
     kept = [_highest_kept(requests, max_refusal), _highest_kept(single, max_single_refusal)]
     lowest = float(min(requests.min(initial=np.inf), single.min(initial=np.inf)))
     return float(np.nextafter(max(*kept, lowest), np.inf))

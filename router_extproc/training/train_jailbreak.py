@@ -7,7 +7,9 @@ benign pieces cheaply: ``band_low`` is the logit above which a piece goes to the
 stage, set so that ``BAND_RECALL`` of the dev attacks (s-labs and neuralchemy validation)
 reach it. ``threshold`` is the stage's own operating point for running without the second
 stage: the lowest score refusing at most ``MAX_REFUSAL`` of ShareGPT dev requests (every user
-turn with its history) and ``MAX_SINGLE_REFUSAL`` of its user messages sent alone.
+turn with its history) and ``MAX_SINGLE_REFUSAL`` of its user messages sent alone, in
+``CONFIDENCE`` of the resamples of whole conversations (the same margin as the two stages'
+threshold, ``evaluation.gate.confident_threshold``).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from sklearn.metrics import roc_auc_score
 from router_extproc.encoder.assets import ENCODER_ID
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
-from router_extproc.evaluation.gate import lowest_threshold
+from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pieces
 from router_extproc.signals.normalize import normalize
@@ -144,12 +146,6 @@ def turn_conversations(conversations: list[list[tuple[str, int]]]) -> np.ndarray
     return np.array([c for c, turns in enumerate(conversations) for role, _ in turns if role == "user"], dtype=int)
 
 
-def operating_threshold(request: np.ndarray, single: np.ndarray) -> float:
-    """The lowest score that refuses (score >= it) at most MAX_REFUSAL of requests and
-    MAX_SINGLE_REFUSAL of singles: the same calibration as ``eval-gate --calibrate``."""
-    return lowest_threshold(request, single, MAX_REFUSAL, MAX_SINGLE_REFUSAL)
-
-
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     started = time.time()
     rng = random.Random(13)
@@ -185,9 +181,10 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     message_ids, conversations = chat_dev(featurizer, data_dir)
     per_message = dict(enumerate(message_scores(head, featurizer, message_ids)))
     request, single, _ = conversation_scores(per_message, conversations)
-    threshold_logit = operating_threshold(request, single)
+    owners = turn_conversations(conversations)
+    threshold_logit = confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
     threshold = float(1 / (1 + np.exp(-threshold_logit)))
-    metrics.update({"band_low": round(band_low, 4), "threshold": threshold,
+    metrics.update({"band_low": round(band_low, 4), "threshold": threshold, "threshold_confidence": CONFIDENCE,
                     "second_stage_share_chat_dev_messages": round(float(np.mean(np.array(list(per_message.values())) >= band_low)), 4),
                     "chat_dev_requests_refused_stage1_alone": round(float(np.mean(request >= threshold_logit)), 4),
                     "chat_dev_single_refused_stage1_alone": round(float(np.mean(single >= threshold_logit)), 4)})

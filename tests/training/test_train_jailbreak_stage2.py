@@ -39,11 +39,12 @@ def test_selection_is_a_subset_without_repeats(lengths: list[int], seed: int) ->
 @settings(max_examples=80, deadline=None)
 @given(st.lists(st.sampled_from([0.1, 0.2, 0.5, 0.7, 0.9, 0.95, 0.99]), min_size=1, max_size=700),
        st.lists(st.floats(min_value=0.0, max_value=1.0), min_size=1, max_size=400))
-def test_the_operating_threshold_never_refuses_more_than_the_bounds(requests: list[float], single: list[float]) -> None:
-    from router_extproc.training.train_jailbreak import MAX_REFUSAL, MAX_SINGLE_REFUSAL, operating_threshold
+def test_the_lowest_threshold_never_refuses_more_than_the_bounds(requests: list[float], single: list[float]) -> None:
+    from router_extproc.evaluation.gate import lowest_threshold
+    from router_extproc.training.train_jailbreak import MAX_REFUSAL, MAX_SINGLE_REFUSAL
 
     r, s = np.array(requests), np.array(single)
-    t = operating_threshold(r, s)
+    t = lowest_threshold(r, s, MAX_REFUSAL, MAX_SINGLE_REFUSAL)
     assert (r >= t).sum() <= int(MAX_REFUSAL * len(r) + 1e-9)
     assert (s >= t).sum() <= int(MAX_SINGLE_REFUSAL * len(s) + 1e-9)
     # and it is the lowest such: just below it, some bound is broken (or everything is refused)
@@ -52,9 +53,9 @@ def test_the_operating_threshold_never_refuses_more_than_the_bounds(requests: li
             or (s >= below).sum() > int(MAX_SINGLE_REFUSAL * len(s) + 1e-9) or below < min(r.min(), s.min()))
 
 
-def test_the_operating_threshold_on_5923_requests_refuses_29() -> None:
-    from router_extproc.training.train_jailbreak import operating_threshold
+def test_the_lowest_threshold_on_5923_requests_refuses_29() -> None:
+    from router_extproc.evaluation.gate import lowest_threshold
 
     scores = np.linspace(0.0, 1.0, 5923)
-    t = operating_threshold(scores, np.zeros(10))
+    t = lowest_threshold(scores, np.zeros(10), 0.005, 0.003)
     assert (scores >= t).sum() == 29  # floor(0.5% of 5923); an interpolated quantile refused 30
