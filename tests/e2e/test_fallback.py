@@ -4,12 +4,11 @@ private request's chain holds only local models."""
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from router_extproc.demo.backend import Behaviour
 from router_extproc.demo.stack import running_stack, wait_until
+from tests.e2e.test_operations import decision_lines
 from tests.helpers import chat, http_request
 
 pytestmark = pytest.mark.e2e
@@ -62,7 +61,7 @@ def test_a_healthy_model_answers_itself(stack) -> None:
 @pytest.mark.parametrize("status", [503, 429])
 def test_a_failing_cluster_falls_back_to_the_next_model_of_the_decision(stack, status: int) -> None:
     stack.backends["a"].behaviour = Behaviour(status=status)
-    logged = len(stack.router.decision_log.read_text().splitlines()) if stack.router.decision_log.exists() else 0
+    logged = len(decision_lines(stack))
     reply = http_request(stack.url + CHAT, body=chat("hi"))
     assert reply.status == 200, reply.body
     assert reply.headers["x-backend"] == "b"
@@ -71,10 +70,10 @@ def test_a_failing_cluster_falls_back_to_the_next_model_of_the_decision(stack, s
     assert reply.headers["x-router-fallback"] == "a>b"
     # the record (metrics, decision log) is written when the ext_proc stream ends, which can be a
     # moment after the client has its answer
-    wait_until(lambda: len(stack.router.decision_log.read_text().splitlines()) > logged, 10, "the request's record")
+    wait_until(lambda: len(decision_lines(stack)) > logged, 10, "the request's record")
     counted = 'router_fallbacks_total{chosen="a",decision="main",model="b"}'
     wait_until(lambda: counted in stack.router.metrics(), 10, "the fallback's metric")
-    entry = json.loads(stack.router.decision_log.read_text().splitlines()[-1])
+    entry = decision_lines(stack)[-1]
     assert entry["model"] == "b" and entry["fallback"] == {"from": "a", "attempts": 2}
 
 

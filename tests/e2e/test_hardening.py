@@ -9,6 +9,7 @@ import time
 import pytest
 
 from bench.reliability.client import openai_shaped, raw_request, request
+from tests.e2e.test_operations import decision_lines, wait_for_line
 from tests.helpers import chat
 
 pytestmark = pytest.mark.e2e
@@ -72,11 +73,8 @@ def test_client_envoy_headers_are_ignored(stack) -> None:
 def test_request_ids_are_bounded_in_the_decision_log(stack) -> None:
     for request_id in ("A" * 5000, "plain-id-123"):
         request(stack.listener_port, "POST", "/v1/chat/completions", BODY, {"x-request-id": request_id})
-    ids: list[str] = []
-    deadline = time.monotonic() + 10  # records are written at stream end, by a background thread
-    while time.monotonic() < deadline and not {"plain-id-123", "invalid"} <= set(ids):
-        time.sleep(0.05)
-        text = stack.router.decision_log.read_text() if stack.router.decision_log.exists() else ""
-        ids = [json.loads(line)["request_id"] for line in text.split("\n")[:-1] if line]  # complete lines only
+    for request_id in ("plain-id-123", "invalid"):  # records are written at stream end, by a background thread
+        wait_for_line(stack, request_id, timeout=10)
+    ids = [line["request_id"] for line in decision_lines(stack)]
     assert "plain-id-123" in ids and "invalid" in ids and not any(len(i) > 128 for i in ids)
 
