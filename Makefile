@@ -61,8 +61,8 @@ train: install  ## retrain the static table, every head and the gate's transform
 	$(PY) -m router_extproc train pii-person --data $(DATA)
 	$(PY) -m router_extproc train domain --data $(DATA)
 	$(PY) -m pip install --quiet -e '.[dev,train]'
-	$(PY) -m router_extproc train jailbreak --data $(DATA) --version v9
-	$(PY) -m router_extproc train jailbreak-stage2 --data $(DATA) --version v9
+	$(PY) -m router_extproc train jailbreak --data $(DATA) --version v10
+	$(PY) -m router_extproc train jailbreak-stage2 --data $(DATA) --version v10
 	$(PY) -m router_extproc train difficulty --data $(DATA)
 	$(PY) -m router_extproc eval-pii --data $(DATA)
 

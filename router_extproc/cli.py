@@ -430,7 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     eval_gate.add_argument("--data", nargs="*", default=[], help="conversation files (turns) or labelled text files")
     eval_gate.add_argument("--attacks", nargs="*", default=[], help="files whose texts are all attacks")
     eval_gate.add_argument("--benign", nargs="*", default=[], help="files whose texts are all benign")
-    eval_gate.add_argument("--limit", type=int, default=None, help="conversations read per file")
+    eval_gate.add_argument("--limit", type=int, default=None,
+                           help="records read per conversation file (a chat split into records may be cut)")
     eval_gate.add_argument("--json", action="store_true")
     eval_gate.add_argument("--calibrate", action="store_true", help="choose the lowest threshold within the bounds")
     eval_gate.add_argument("--max-refusal", type=float, default=0.005, help="of requests (each user turn with history)")

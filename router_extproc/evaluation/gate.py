@@ -3,7 +3,8 @@
 Runs the server's own code: every request is parsed as a chat request, its signals computed by
 the policy's ``Router`` and decided by ``Router.decide``, so the refusal rate is the policy's,
 at its own threshold. Traffic:
-- conversation files (``{turns: [{role, text}], suspect?}`` JSON lines, ShareGPT's shape): each
+- conversation files (``{id?, conversation?, turns: [{role, text}], suspect?}`` JSON lines,
+  ShareGPT's shape; records that are parts of one chat are one unit, ``source_conversation``): each
   user turn sent as a chat client sends it, with the whole history before it; reported overall,
   by turn depth and by the length of the new user message; every user message also sent alone;
   conversations marked ``suspect`` are reported apart (they may hold real attacks);
@@ -22,6 +23,7 @@ import gzip
 import io
 import json
 import pathlib
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +55,8 @@ class Scored:
     tokens: int = 0
     group: str = ""
     conversation: int = -1
-    """Index of the conversation the request came from (-1: a labelled text)."""
+    """Index of the conversation the request came from, the same for every part of a chat split
+    into records (``source_conversation``); -1: a labelled text."""
 
 
 @dataclass
@@ -81,8 +84,37 @@ def is_conversation_file(path: pathlib.Path) -> bool:
     return False
 
 
-def read_conversations(path: pathlib.Path, limit: int | None = None) -> Iterator[tuple[bool, list[dict[str, str]]]]:
-    """(suspect, messages) per conversation, roles mapped to the chat API's."""
+_SHAREGPT_PART = re.compile(r"([A-Za-z0-9]{7})_[0-9]+")
+
+
+def source_conversation(row: dict[str, Any], position: int) -> str:
+    """The conversation a record belongs to: its ``conversation`` field where it has one; else,
+    for a ShareGPT id, the id without its part number. ShareGPT splits a long chat into records
+    ``X_0``, ``X_11``, ... (seven characters, then the turn each part starts at): consecutive
+    stretches of one chat, with its topic and often its pasted code, so not independent samples;
+    they are one unit when conversations are resampled. Any other record is its own (``conv_1``
+    and ``conv_2`` stay apart); ``position`` names one without an id."""
+    explicit = row.get("conversation")
+    if isinstance(explicit, str | int) and not isinstance(explicit, bool):
+        return f"conversation {explicit}"
+    ident = row.get("id")
+    if not isinstance(ident, str) or not ident:
+        return f"record #{position}"
+    part = _SHAREGPT_PART.fullmatch(ident)
+    return f"id {part.group(1) if part else ident}"
+
+
+@dataclass(frozen=True)
+class Conversation:
+    source: str
+    """``source_conversation``: records that are parts of one chat share it."""
+    suspect: bool
+    messages: list[dict[str, str]]
+    """Roles mapped to the chat API's."""
+
+
+def read_conversations(path: pathlib.Path, limit: int | None = None) -> Iterator[Conversation]:
+    """Each record of a conversation file (``limit``: the first ones only)."""
     with _open(path) as f:
         count = 0
         for line in f:
@@ -90,7 +122,7 @@ def read_conversations(path: pathlib.Path, limit: int | None = None) -> Iterator
                 continue
             row = json.loads(line)
             messages = [{"role": ROLES.get(t["role"], "user"), "content": t["text"]} for t in row["turns"]]
-            yield bool(row.get("suspect", False)), messages
+            yield Conversation(source_conversation(row, count), bool(row.get("suspect", False)), messages)
             count += 1
             if limit is not None and count >= limit:
                 return
@@ -174,7 +206,10 @@ class GateEvaluation:
         """Requests of every user turn with its history, single user messages, suspect requests."""
         tokenizer = self.router.signals.tokenizer
         out: dict[str, list[Scored]] = {"requests": [], "single": [], "suspect": []}
-        for index, (suspect, messages) in enumerate(read_conversations(path, limit)):
+        sources: dict[str, int] = {}
+        for record in read_conversations(path, limit):
+            index = sources.setdefault(record.source, len(sources))
+            suspect, messages = record.suspect, record.messages
             depth = 0
             for i, message in enumerate(messages):
                 if message["role"] != "user" or not message["content"].strip():
@@ -208,6 +243,7 @@ def _rate(values: Sequence[bool]) -> float | None:
 def conversation_summary(scored: dict[str, list[Scored]]) -> dict[str, Any]:
     requests, single = scored["requests"], scored["single"]
     return {
+        "conversations": len({s.conversation for s in requests}),
         "requests": len(requests),
         "refused": _rate([s.refused for s in requests]),
         "matched": _rate([s.matched for s in requests]),
@@ -308,7 +344,8 @@ def sweep_thresholds(chat: dict[str, list[Scored]] | None, current: float) -> li
 CONFIDENCE = 0.8
 """Share of conversation resamples in which a calibrated threshold must keep both refusal rates
 within their bounds. The rate on dev alone, right at the bound, is a coin flip on other traffic
-of the same kind (ShareGPT dev at the bound: 0.49% of requests, 95% interval 0.23%-0.80%)."""
+of the same kind (ShareGPT dev at the bound, gate v4: 0.49% of requests, 95% interval 0.23%-0.80%,
+records as the unit)."""
 
 
 def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refusal: float,
@@ -376,7 +413,8 @@ def markdown(report: GateReport) -> str:
     lines = [f"# eval-gate: policy {report.policy}, signal {report.signal}, threshold {report.threshold:.4f}", ""]
     for name, c in report.conversations.items():
         lines += [f"## {name}", "",
-                  f"- requests (each user turn with its history): {c['requests']}, refused {_pct(c['refused'])} "
+                  f"- requests (each user turn with its history): {c['requests']} from {c['conversations']} "
+                  f"conversations, refused {_pct(c['refused'])} "
                   f"{_interval(c.get('refused_interval'))}, second stage {_pct(c['second_stage'])}",
                   f"- single user messages: {c['single_messages']}, refused {_pct(c['single_refused'])} "
                   f"{_interval(c.get('single_refused_interval'))}",

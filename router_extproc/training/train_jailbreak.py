@@ -18,6 +18,7 @@ import pathlib
 import random
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
@@ -25,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from router_extproc.encoder.assets import ENCODER_ID
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
-from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold
+from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold, source_conversation
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pieces
 from router_extproc.signals.normalize import normalize
@@ -126,11 +127,29 @@ def conversation_scores(message_score: dict[int, float], conversations: list[lis
     return np.array(request), np.array(single), np.array(depth)
 
 
-def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.ndarray], list[list[tuple[str, int]]]]:
-    """ShareGPT dev, non-suspect: every message tokenized once, conversations as (role, message index)."""
+@dataclass
+class ChatDev:
+    """ShareGPT dev, non-suspect: every message tokenized once."""
+
+    message_ids: list[np.ndarray]
+    conversations: list[list[tuple[str, int]]]
+    """Per record: (role, message index) of each turn."""
+    sources: list[int]
+    """Per record: its chat (records that are parts of one chat share it, ``source_conversation``)."""
+
+    def turn_owners(self) -> np.ndarray:
+        """The chat of each user turn, in ``conversation_scores``' order: the unit resampled
+        when the threshold is calibrated."""
+        return np.array([source for source, turns in zip(self.sources, self.conversations, strict=True)
+                         for role, _ in turns if role == "user"], dtype=int)
+
+
+def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> ChatDev:
     texts: list[str] = []
     conversations: list[list[tuple[str, int]]] = []
-    for row in data.sharegpt(data_dir, "dev"):
+    sources: list[int] = []
+    known: dict[str, int] = {}
+    for position, row in enumerate(data.sharegpt(data_dir, "dev")):
         if row["suspect"]:
             continue
         turns = []
@@ -138,12 +157,8 @@ def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.nd
             turns.append((turn["role"], len(texts)))
             texts.append(turn["text"])
         conversations.append(turns)
-    return tokenize(featurizer, texts), conversations
-
-
-def turn_conversations(conversations: list[list[tuple[str, int]]]) -> np.ndarray:
-    """The conversation of each user turn, in ``conversation_scores``' order."""
-    return np.array([c for c, turns in enumerate(conversations) for role, _ in turns if role == "user"], dtype=int)
+        sources.append(known.setdefault(source_conversation(row, position), len(known)))
+    return ChatDev(tokenize(featurizer, texts), conversations, sources)
 
 
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
@@ -178,10 +193,10 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
                 for name, s in labelled_dev_sets(data_dir).items()}
     attacks = np.concatenate([scores[y == 1] for scores, y in labelled.values()])
     band_low = float(np.quantile(attacks, 1 - BAND_RECALL))
-    message_ids, conversations = chat_dev(featurizer, data_dir)
-    per_message = dict(enumerate(message_scores(head, featurizer, message_ids)))
-    request, single, _ = conversation_scores(per_message, conversations)
-    owners = turn_conversations(conversations)
+    chat = chat_dev(featurizer, data_dir)
+    per_message = dict(enumerate(message_scores(head, featurizer, chat.message_ids)))
+    request, single, _ = conversation_scores(per_message, chat.conversations)
+    owners = chat.turn_owners()
     threshold_logit = confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
     threshold = float(1 / (1 + np.exp(-threshold_logit)))
     metrics.update({"band_low": round(band_low, 4), "threshold": threshold, "threshold_confidence": CONFIDENCE,

@@ -34,17 +34,17 @@ from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold
 from router_extproc.signals.jailbreak.detector import JailbreakDetector
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
-from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, message_pieces
+from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, SHORT_MESSAGE_TOKENS, message_pieces
 from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
 from router_extproc.training.train_jailbreak import (
     MAX_REFUSAL,
     MAX_SINGLE_REFUSAL,
     UNSCORED,
+    ChatDev,
     chat_dev,
     conversation_scores,
     planted_attack_pieces,
     tokenize,
-    turn_conversations,
 )
 
 LAYERS = 3
@@ -202,28 +202,36 @@ def gate_scores(detector: JailbreakDetector, ids: Sequence[np.ndarray]) -> np.nd
 
 COMBINE_WEIGHTS = (0.125, 0.25, 0.375, 0.5, 0.75, 1.0)
 """Weights tried for the second stage's logit next to the first stage's (chosen on dev)."""
+SHORT_COMBINE_WEIGHTS = (0.5, 0.625, 0.75, 0.875, 1.0)
+"""Weights tried, at the chosen ``COMBINE_WEIGHTS`` one, for the sum of both stages' logits on
+messages shorter than ``SHORT_MESSAGE_TOKENS`` (``JailbreakDetector.short_combine_weight``);
+kept only where one beats treating short messages like longer pieces."""
 
 
 def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path,
-             weight: float) -> dict:
-    """The two stages together at ``weight``: the threshold for the real-chat bounds, and what it refuses."""
+             weight: float, short_weight: float | None = None) -> dict:
+    """The two stages together at ``weight`` (and ``short_weight`` for short messages): the
+    threshold for the real-chat bounds, and what it refuses."""
     from sklearn.metrics import roc_auc_score
 
     second = SecondStage(directory, _CACHE)
     detector = JailbreakDetector(head, featurizer, second, threshold=0.5)
     detector.combine_weight = weight
-    message_ids, conversations = _chat(featurizer, data_dir)
+    detector.short_combine_weight = short_weight
+    chat = _chat(featurizer, data_dir)
+    message_ids = chat.message_ids
     per_message: dict[int, float] = {}
     second_stage_messages = 0
     for index, row in enumerate(message_ids):
         found = detector.assess([row])
         per_message[index] = found.score if found.message is not None else 1 / (1 + math.exp(-UNSCORED))
         second_stage_messages += found.second_stage_pieces > 0
-    request, single, depth = conversation_scores(per_message, conversations)
-    owners = turn_conversations(conversations)
+    request, single, depth = conversation_scores(per_message, chat.conversations)
+    owners = chat.turn_owners()
     threshold = confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
     metrics: dict = {
         "combine_weight": weight,
+        "short_combine_weight": short_weight,
         "threshold": threshold,
         "chat_dev": {"requests": len(request), "refused": round(float((request >= threshold).mean()), 4),
                      "single_messages": len(single), "single_refused": round(float((single >= threshold).mean()), 4),
@@ -258,31 +266,42 @@ def _tokens(featurizer: Featurizer, texts: list[str]) -> list[np.ndarray]:
     return _TOKENS[key]
 
 
-_CHAT: dict[str, tuple[list[np.ndarray], list[list[tuple[str, int]]]]] = {}
+_CHAT: dict[str, ChatDev] = {}
 
 
-def _chat(featurizer: Featurizer, data_dir: pathlib.Path) -> tuple[list[np.ndarray], list[list[tuple[str, int]]]]:
+def _chat(featurizer: Featurizer, data_dir: pathlib.Path) -> ChatDev:
     if "dev" not in _CHAT:
         _CHAT["dev"] = chat_dev(featurizer, data_dir)
     return _CHAT["dev"]
 
 
 def choose_weight(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path) -> dict:
-    """The weight with the best mean TPR on the labelled dev sets at the real-chat operating point
-    (unseen attack families play no part in the choice)."""
+    """The weights with the best mean TPR on the labelled dev sets at the real-chat operating
+    point (unseen attack families play no part in the choice): first the weight for every piece,
+    then, at that one, a weight for short messages (a tie keeps the simpler rule)."""
     best: dict | None = None
-    for weight in COMBINE_WEIGHTS:
-        metrics = evaluate(featurizer, head, directory, data_dir, weight)
+
+    def consider(weight: float, short_weight: float | None) -> None:
+        nonlocal best
+        metrics = evaluate(featurizer, head, directory, data_dir, weight, short_weight)
         mean_tpr = float(np.mean([metrics["sources"][n]["tpr"] for n in ("s-labs validation", "neuralchemy validation")]))
-        print(f"  combine weight {weight}: threshold {metrics['threshold']:.4f}, mean dev TPR {mean_tpr:.4f}", flush=True)
+        print(f"  combine weight {weight}, short messages {short_weight}: threshold {metrics['threshold']:.4f}, "
+              f"mean dev TPR {mean_tpr:.4f}", flush=True)
         if best is None or mean_tpr > best["mean_dev_tpr"]:
             best = metrics | {"mean_dev_tpr": round(mean_tpr, 4)}
+
+    for weight in COMBINE_WEIGHTS:
+        consider(weight, None)
     assert best is not None
+    chosen = best["combine_weight"]
+    for short_weight in SHORT_COMBINE_WEIGHTS:
+        consider(chosen, short_weight)
     return best
 
 
 def _write(directory: pathlib.Path, meta: dict, metrics: dict, head: LinearHead) -> None:
     meta |= {"threshold": metrics["threshold"], "combine_weight": metrics["combine_weight"],
+             "short_combine_weight": metrics["short_combine_weight"],
              "first_stage": {"version": head.meta.get("version"), "band_low": float(head.meta["band_low"])},
              "metrics": metrics}
     (directory / "model.json").write_text(json.dumps(meta, indent=2) + "\n")
@@ -330,6 +349,15 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     return metrics
 
 
+def _short_rule(meta: dict) -> str:
+    weight = meta.get("short_combine_weight")
+    if weight is None:
+        return (f"; a message under {SHORT_MESSAGE_TOKENS} tokens is combined like a longer piece (no weight of "
+                f"{SHORT_COMBINE_WEIGHTS} for the sum of both stages' logits did better)")
+    return (f"; a message under {SHORT_MESSAGE_TOKENS} tokens scores {weight} x the sum of both stages' logits "
+            f"(of {SHORT_COMBINE_WEIGHTS}, chosen the same way)")
+
+
 def model_card(meta: dict) -> str:
     m = meta["metrics"]
     rows = "\n".join(f"| {name} | {v.get('auc', '')} | {v.get('tpr', '')} | {v.get('fpr', '')} | "
@@ -363,11 +391,12 @@ stage's verdict can lift a benign piece over the threshold) and a sample of {MAX
 ## Threshold
 {meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
 user turn with its history) and 0.3% of its user messages sent alone in {CONFIDENCE:.0%} of 2,000
-resamples of its conversations (whole conversations drawn with replacement: at the bound on dev
+resamples of its conversations (whole chats, the records of one chat together, drawn with
+replacement: at the bound on dev
 alone, other traffic of the kind would exceed it about half the time), with the two stages
 together: a judged piece's logit is the first stage's plus {meta['combine_weight']} x the second
 stage's (the weight of {COMBINE_WEIGHTS} with the best mean TPR on s-labs and neuralchemy
-validation at that bound), first-stage band_low {meta['first_stage']['band_low']:.3f}.
+validation at that bound){_short_rule(meta)}, first-stage band_low {meta['first_stage']['band_low']:.3f}.
 
 ## Dev metrics at that threshold
 ShareGPT dev: {chat['refused']:.2%} of {chat['requests']} requests refused, {chat['single_refused']:.2%} of

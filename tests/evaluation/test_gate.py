@@ -18,8 +18,10 @@ from router_extproc.evaluation.gate import (
     calibrate,
     conversation_summary,
     labelled_summary,
+    read_conversations,
     read_labelled,
     refusal_interval,
+    source_conversation,
 )
 from router_extproc.policy import load_policy
 
@@ -109,6 +111,29 @@ def test_the_refusal_interval_resamples_whole_conversations() -> None:
     assert low == 0.0 and 0.16 <= high <= 0.3
     assert refusal_interval([Scored(0.0, False, False, conversation=c) for c in range(5)]) == [0.0, 0.0]
     assert refusal_interval([]) is None
+
+
+def test_records_split_from_one_chat_are_one_conversation(tmp_path: pathlib.Path) -> None:
+    """ShareGPT splits a long chat into records ``X_0``, ``X_11``, ...: stretches of one chat,
+    so resampling must draw them together, not as independent conversations. Other ids are
+    left alone, and an explicit ``conversation`` field wins."""
+    assert source_conversation({"id": "tFAvE80_13"}, 0) == source_conversation({"id": "tFAvE80_0"}, 1)
+    assert source_conversation({"id": "conv_1"}, 0) != source_conversation({"id": "conv_2"}, 1)
+    assert source_conversation({"id": "conv_1", "conversation": 7}, 0) == source_conversation({"conversation": 7}, 1)
+    assert source_conversation({}, 3) != source_conversation({}, 4)
+    rows = [{"id": f"tFAvE80_{start}", "turns": [{"role": "user", "text": "and then?"}]} for start in (0, 5, 9)]
+    rows += [{"id": "conv_1", "turns": [{"role": "user", "text": "hello"}]},
+             {"id": "conv_2", "turns": [{"role": "user", "text": "hello again"}]},
+             {"turns": [{"role": "user", "text": "hi"}]}]
+    path = tmp_path / "split.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n\n" for r in rows))  # blank lines are skipped
+    sources = [c.source for c in read_conversations(path)]
+    assert sources[0] == sources[1] == sources[2] and len(set(sources)) == 4
+    evaluation = GateEvaluation(load_policy(REPO / "policies" / "default.yaml"))
+    scored = evaluation.conversations(path)
+    assert [s.conversation for s in scored["requests"]] == [0, 0, 0, 1, 2, 3]
+    assert [s.conversation for s in scored["single"]] == [0, 0, 0, 1, 2, 3]
+    assert conversation_summary(scored)["conversations"] == 4
 
 
 def test_calibrate_picks_the_lowest_threshold_within_both_bounds() -> None:

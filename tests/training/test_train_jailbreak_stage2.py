@@ -1,4 +1,4 @@
-"""Which real-chat pieces the second stage is trained on."""
+"""Which real-chat pieces the second stage is trained on, and how its combination with the first is chosen."""
 
 from __future__ import annotations
 
@@ -66,3 +66,24 @@ def test_the_lowest_threshold_on_5923_requests_refuses_29() -> None:
     scores = np.linspace(0.0, 1.0, 5923)
     t = lowest_threshold(scores, np.zeros(10), 0.005, 0.003)
     assert (scores >= t).sum() == 29  # floor(0.5% of 5923); an interpolated quantile refused 30
+
+
+@pytest.mark.parametrize(("short_tprs", "expected"), [
+    ({0.5: 0.80, 0.625: 0.85, 0.75: 0.90, 0.875: 0.88, 1.0: 0.70}, 0.75),
+    ({w: 0.80 for w in stage2.SHORT_COMBINE_WEIGHTS}, None),  # a tie keeps the simpler rule
+])
+def test_the_short_weight_is_chosen_at_the_best_long_weight(monkeypatch: pytest.MonkeyPatch,
+                                                            short_tprs: dict[float, float], expected: float | None) -> None:
+    long_tprs = dict(zip(stage2.COMBINE_WEIGHTS, (0.70, 0.80, 0.75, 0.60, 0.50, 0.40), strict=True))
+    tried: list[tuple[float, float | None]] = []
+
+    def evaluate(featurizer, head, directory, data_dir, weight, short_weight=None):  # type: ignore[no-untyped-def]
+        tried.append((weight, short_weight))
+        tpr = long_tprs[weight] if short_weight is None else short_tprs[short_weight]
+        return {"combine_weight": weight, "short_combine_weight": short_weight, "threshold": 0.8,
+                "sources": {"s-labs validation": {"tpr": tpr}, "neuralchemy validation": {"tpr": tpr}}}
+
+    monkeypatch.setattr(stage2, "evaluate", evaluate)
+    best = stage2.choose_weight(None, None, None, None)  # type: ignore[arg-type]
+    assert tried == [(w, None) for w in stage2.COMBINE_WEIGHTS] + [(0.25, s) for s in stage2.SHORT_COMBINE_WEIGHTS]
+    assert (best["combine_weight"], best["short_combine_weight"]) == (0.25, expected)

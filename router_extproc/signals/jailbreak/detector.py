@@ -14,7 +14,7 @@ from router_extproc.encoder.heads import LinearHead
 from router_extproc.signals.base import SignalResult, SignalUnavailable
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import SecondStage
-from router_extproc.signals.jailbreak.segments import message_pieces
+from router_extproc.signals.jailbreak.segments import SHORT_MESSAGE_TOKENS, message_pieces
 from router_extproc.signals.jailbreak.trusted import TrustedSystemPrompts
 from router_extproc.signals.normalize import normalize
 from router_extproc.signals.view import RequestView
@@ -72,6 +72,12 @@ class JailbreakDetector:
         self.threshold = float(threshold if threshold is not None else default)
         self.combine_weight = float(second.meta.get("combine_weight", 1.0)) if second is not None else 0.0
         """A judged piece's logit: the first stage's plus this weight times the second stage's."""
+        short = second.meta.get("short_combine_weight") if second is not None else None
+        self.short_combine_weight: float | None = float(short) if short is not None else None
+        """A judged message shorter than ``SHORT_MESSAGE_TOKENS``: this weight times the sum of
+        both stages' logits (None: as a longer piece). The first stage's bag of a dozen word
+        pieces is thin evidence next to a transformer that read every word in order, so on short
+        text the two count alike (chosen on dev by ``train jailbreak-stage2`` and ``train jailbreak-calibrate``)."""
 
     def assess(self, message_ids: Sequence[np.ndarray], deadline: Deadline = NO_DEADLINE) -> Assessment:
         """Score a request given each message's (normalised) token ids."""
@@ -88,16 +94,22 @@ class JailbreakDetector:
         if not unsure or self._second is None:
             return Assessment(_sigmoid(float(flat[worst])), found[owner[worst]].message, len(flat), 0)
         deadline.check("jailbreak second stage")
-        verdicts = self._second.probabilities([found[owner[k]].piece(int(index[k])) for k in unsure],
-                                              SECOND_STAGE_TOKEN_BUDGET)
+        candidates = [found[owner[k]].piece(int(index[k])) for k in unsure]
+        verdicts = self._second.probabilities(candidates, SECOND_STAGE_TOKEN_BUDGET)
         combined = flat.astype(np.float64)  # cleared and unread pieces keep the first stage's logit
         judged = 0
-        for verdict, k in zip(verdicts, unsure, strict=True):
+        for verdict, k, piece in zip(verdicts, unsure, candidates, strict=True):
             if verdict is not None:
-                combined[k] += self.combine_weight * _logit(verdict)
+                combined[k] = self.combine(float(flat[k]), _logit(verdict), len(piece))
                 judged += 1
         worst = int(np.argmax(combined))
         return Assessment(_sigmoid(float(combined[worst])), found[owner[worst]].message, len(flat), judged)
+
+    def combine(self, first: float, second: float, tokens: int) -> float:
+        """A judged piece's logit from both stages' logits and its length in tokens."""
+        if self.short_combine_weight is not None and tokens < SHORT_MESSAGE_TOKENS:
+            return self.short_combine_weight * (first + second)
+        return first + self.combine_weight * second
 
     def _untrusted_ids(self, view: RequestView) -> tuple[list[np.ndarray], int]:
         """Each message's ids with the operator's trusted system prompts left out (what follows
