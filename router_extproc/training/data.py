@@ -116,7 +116,11 @@ def near_duplicate_groups(texts: list[str]) -> list[int]:
     return [root(i) for i in range(len(texts))]
 
 
+def sharegpt_path(data_dir: pathlib.Path, split: str) -> pathlib.Path:
+    return data_dir / "chat" / f"sharegpt_{split}.jsonl.gz"
+
+
 def sharegpt(data_dir: pathlib.Path, split: str) -> list[dict[str, Any]]:
     """Real multi-turn conversations (``{id, suspect, turns: [{role, text}]}``); ``suspect``
     marks the few whose user turns match a jailbreak regex (not a label)."""
-    return list(read_jsonl(data_dir / "chat" / f"sharegpt_{split}.jsonl.gz"))
+    return list(read_jsonl(sharegpt_path(data_dir, split)))

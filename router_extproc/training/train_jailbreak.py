@@ -26,7 +26,7 @@ from sklearn.metrics import roc_auc_score
 from router_extproc.encoder.assets import ENCODER_ID
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
-from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold, source_conversation
+from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold, read_conversations
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.segments import WINDOW_TOKENS, message_pieces
 from router_extproc.signals.normalize import normalize
@@ -145,19 +145,20 @@ class ChatDev:
 
 
 def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> ChatDev:
+    """Read as ``eval-gate`` reads it (``read_conversations``), so both resample the same chats."""
     texts: list[str] = []
     conversations: list[list[tuple[str, int]]] = []
     sources: list[int] = []
     known: dict[str, int] = {}
-    for position, row in enumerate(data.sharegpt(data_dir, "dev")):
-        if row["suspect"]:
+    for record in read_conversations(data.sharegpt_path(data_dir, "dev")):
+        if record.suspect:
             continue
         turns = []
-        for turn in row["turns"]:
-            turns.append((turn["role"], len(texts)))
-            texts.append(turn["text"])
+        for message in record.messages:
+            turns.append((message["role"], len(texts)))
+            texts.append(message["content"])
         conversations.append(turns)
-        sources.append(known.setdefault(source_conversation(row, position), len(known)))
+        sources.append(known.setdefault(record.source, len(known)))
     return ChatDev(tokenize(featurizer, texts), conversations, sources)
 
 
