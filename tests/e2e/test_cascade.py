@@ -3,12 +3,11 @@ internal listener; the demo backends play the models (their ``Behaviour`` sets e
 
 from __future__ import annotations
 
-import json
-
 import pytest
 
 from router_extproc.demo.backend import Behaviour
 from router_extproc.demo.stack import running_stack
+from tests.e2e.test_operations import wait_for_line
 from tests.helpers import chat, http_request
 
 pytestmark = pytest.mark.e2e
@@ -58,10 +57,6 @@ def _answers(stack, cheap: str, second: str, strong: str = "The answer is (C).")
     stack.backends["strong"].behaviour = Behaviour(text=strong)
 
 
-def _decisions(stack) -> list[dict]:
-    return [json.loads(line) for line in stack.router.decision_log.read_text().splitlines()]
-
-
 def test_agreeing_cheap_answers_are_returned_without_a_strong_call(stack) -> None:
     _answers(stack, "Thinking... the answer is (C).", "C")
     strong_before = stack.backends["strong"].seen
@@ -79,7 +74,7 @@ def test_agreeing_cheap_answers_are_returned_without_a_strong_call(stack) -> Non
 
 def test_disagreeing_answers_are_escalated_with_every_call_accounted(stack) -> None:
     _answers(stack, "The answer is (A).", "The answer is (C).", "Strong says: the answer is (C).")
-    reply = http_request(stack.url + CHAT, body=chat(QUESTION))
+    reply = http_request(stack.url + CHAT, body=chat(QUESTION), headers={"x-request-id": "cascade-escalated"})
     assert reply.status == 200, reply.body
     body = reply.json()
     assert body["choices"][0]["message"]["content"] == "Strong says: the answer is (C)."
@@ -92,11 +87,11 @@ def test_disagreeing_answers_are_escalated_with_every_call_accounted(stack) -> N
     prompt = sum(max(1, stack.backends[m].requests[-1]["bytes"] // 4) for m in ("cheap", "second", "strong"))
     assert reply.headers["x-router-usage"] == f"prompt={prompt},completion=21"
     assert float(reply.headers["x-router-cost-usd"]) > 0
-    stack.router.metrics()  # scraped after the record is written (stream end)
+    entry = wait_for_line(stack, "cascade-escalated")  # written at stream end, after the reply
     metrics = stack.router.metrics()
     assert 'router_cascades_total{decision="cascade",outcome="escalated",reason="disagree"}' in metrics
     assert 'router_model_calls_total{model="strong",stage="strong"}' in metrics
-    entry = [e for e in _decisions(stack) if e.get("cascade", {}).get("outcome") == "escalated"][-1]
+    assert entry["cascade"]["outcome"] == "escalated"
     assert [c["model"] for c in entry["calls"]] == ["cheap", "second", "strong"]
     assert entry["cost_usd"] == pytest.approx(sum(c["cost_usd"] for c in entry["calls"]), abs=1e-7)
 
