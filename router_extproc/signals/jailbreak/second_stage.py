@@ -28,6 +28,14 @@ from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS
 STAGE2_DIR = ASSETS_DIR / "jailbreak_stage2"
 CACHE_ENTRIES = 65536
 THREADS_ENV = "ROUTER_GATE_THREADS"
+RUN_COST_TOKENS = 24
+"""A run's fixed cost, in tokens' worth of time, counted against a request's budget with the
+piece's own tokens. On two threads a run takes about 1.7 ms plus 0.072 ms per token (16 tokens
+3.0 ms, 64 tokens 6.6 ms, 126 tokens 10.9 ms; the weights' trip through the cache and the
+threads' hand-offs are paid per run), so two 64-token windows take longer than one 126-token
+piece: counted by tokens alone, they were the slowest requests of ``bench/gate.py``'s ~256-token
+messages. A constant, not a measurement at run time, so what is read never depends on the
+machine or the thread count."""
 
 
 def session_threads() -> int:
@@ -107,7 +115,8 @@ class SecondStage:
 
     def probabilities(self, pieces: Sequence[np.ndarray], token_budget: int | None = None) -> list[float | None]:
         """Attack probability per piece, in the given order; cached pieces are free, uncached ones
-        are run until ``token_budget`` tokens are spent (at least one; the rest stay ``None``)."""
+        are run until ``token_budget`` is spent, each costing its tokens plus ``RUN_COST_TOKENS``
+        (at least one runs; the rest stay ``None``)."""
         keys = [hashlib.blake2b(self._model_id + p.astype(np.int32).tobytes(), digest_size=16).digest() for p in pieces]
         out: list[float | None] = [self._cache.get(k) for k in keys]
         todo: list[int] = []
@@ -115,7 +124,7 @@ class SecondStage:
         for i, value in enumerate(out):
             if value is not None:
                 continue
-            cost = min(len(pieces[i]), self.piece_tokens - 2)
+            cost = min(len(pieces[i]), self.piece_tokens - 2) + RUN_COST_TOKENS
             if todo and token_budget is not None and spent + cost > token_budget:
                 break
             todo.append(i)
