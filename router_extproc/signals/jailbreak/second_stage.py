@@ -30,10 +30,11 @@ CACHE_ENTRIES = 65536
 THREADS_ENV = "ROUTER_GATE_THREADS"
 RUN_COST_TOKENS = 24
 """A run's fixed cost, in tokens' worth of time, counted against a request's budget with the
-piece's own tokens. On two threads a run takes about 1.7 ms plus 0.072 ms per token (16 tokens
-3.0 ms, 64 tokens 6.6 ms, 126 tokens 10.9 ms; the weights' trip through the cache and the
-threads' hand-offs are paid per run), so two 64-token windows take longer than one 126-token
-piece: counted by tokens alone, they were the slowest requests of ``bench/gate.py``'s ~256-token
+piece's own tokens. On two threads a run takes about 1.7-2.1 ms plus 0.07-0.09 ms per token
+(``bench/gate.py``'s last table, two runs on this 2-core machine: 16 tokens 3.0-3.6 ms, 64 tokens
+6.6-7.8 ms, 126 tokens 10.9-13.6 ms; the weights' trip through the cache and the threads'
+hand-offs are paid per run, about 24 tokens' worth), so two 64-token windows take longer than
+one 126-token piece: counted by tokens alone, they were the slowest requests of ``bench/gate.py``'s ~256-token
 messages. A constant, not a measurement at run time, so what is read never depends on the
 machine or the thread count."""
 
