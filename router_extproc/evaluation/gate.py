@@ -352,11 +352,13 @@ def calibrate(chat: dict[str, list[Scored]], max_refusal: float, max_single_refu
               confidence: float = CONFIDENCE) -> float:
     """The lowest threshold refusing at most ``max_refusal`` of requests and ``max_single_refusal``
     of single messages (the gate's score at or above it), in ``confidence`` of resamples of the
-    conversations (0: on the data as it is)."""
+    conversations (0: on the data as it is), ``with_margin``."""
     requests, single = chat["requests"], chat["single"]
-    return confident_threshold(np.array([s.score for s in requests]), np.array([s.conversation for s in requests]),
-                               np.array([s.score for s in single]), np.array([s.conversation for s in single]),
-                               max_refusal, max_single_refusal, confidence)
+    request_scores, single_scores = np.array([s.score for s in requests]), np.array([s.score for s in single])
+    found = confident_threshold(request_scores, np.array([s.conversation for s in requests]),
+                                single_scores, np.array([s.conversation for s in single]),
+                                max_refusal, max_single_refusal, confidence)
+    return with_margin(found, np.concatenate([request_scores, single_scores]))
 
 
 def confident_threshold(requests: np.ndarray, request_conversations: np.ndarray, single: np.ndarray,
@@ -389,6 +391,35 @@ def confident_threshold(requests: np.ndarray, request_conversations: np.ndarray,
         else:
             low = middle + 1
     return float(candidates[low]) if low < len(candidates) else float(np.nextafter(candidates[-1], np.inf))
+
+
+MARGIN_LOGIT = 0.05
+"""How far (in logits) a calibrated threshold sits above the highest score it keeps, when the
+next score up allows. Without it the threshold was one float step above that score, and int8
+inference rounds differently on different CPUs: on a machine with other vector units, gate v9's
+threshold message (a number-guessing game, re-sent at 23 later turns) scored 0.001 logits above
+its threshold, and ShareGPT dev requests refused went from 0.20% to 0.59%. Some texts move more
+(docs/safety.md); a margin cannot cover every one, only keep one message from deciding by a hair."""
+
+
+def with_margin(threshold: float, scores: np.ndarray) -> float:
+    """A calibrated probability ``threshold`` (one float step above the highest kept score) moved up by ``MARGIN_LOGIT``
+    logits, or halfway to the next score above when that is nearer: the same scores are kept
+    and refused, with room on both sides for another machine's rounding."""
+    kept = float(np.nextafter(threshold, -np.inf))
+    if not 0.0 < kept < 1.0:
+        return threshold
+    above = scores[scores > kept]
+    z = _logit(kept)
+    lifted = z + MARGIN_LOGIT
+    if len(above):
+        lifted = min(lifted, (z + _logit(float(above.min()))) / 2)
+    return max(threshold, float(1.0 / (1.0 + np.exp(-lifted))))
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-12), 1 - 1e-12)
+    return float(np.log(p / (1 - p)))
 
 
 def lowest_threshold(requests: np.ndarray, single: np.ndarray, max_refusal: float, max_single_refusal: float) -> float:

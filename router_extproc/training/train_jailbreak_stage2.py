@@ -30,7 +30,7 @@ import numpy as np
 
 from router_extproc.encoder.features import Featurizer
 from router_extproc.encoder.heads import LinearHead
-from router_extproc.evaluation.gate import CONFIDENCE, confident_threshold
+from router_extproc.evaluation.gate import CONFIDENCE, MARGIN_LOGIT, confident_threshold, with_margin
 from router_extproc.signals.jailbreak.detector import JailbreakDetector
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
@@ -228,7 +228,8 @@ def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, 
         second_stage_messages += found.second_stage_pieces > 0
     request, single, depth = conversation_scores(per_message, chat.conversations)
     owners = chat.turn_owners()
-    threshold = confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
+    threshold = with_margin(confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL,
+                                                CONFIDENCE), np.concatenate([request, single]))
     metrics: dict = {
         "combine_weight": weight,
         "short_combine_weight": short_weight,
@@ -389,7 +390,9 @@ the threshold), every longer one with a first-stage logit of at least {HARD_CHAT
 stage's verdict can lift a benign piece over the threshold) and a sample of {MAX_CHAT_PIECES} of the other longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
-{meta['threshold']:.4f}: the lowest gate score refusing at most 0.5% of ShareGPT dev requests (each
+{meta['threshold']:.4f}: {MARGIN_LOGIT} logits above the highest gate score it must keep (or halfway to
+the next score up, if nearer: another CPU's int8 rounding moved the deciding message's score by 0.001 logits), to
+refuse at most 0.5% of ShareGPT dev requests (each
 user turn with its history) and 0.3% of its user messages sent alone in {CONFIDENCE:.0%} of 2,000
 resamples of its conversations (whole chats, the records of one chat together, drawn with
 replacement: at the bound on dev

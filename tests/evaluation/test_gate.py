@@ -139,9 +139,14 @@ def test_records_split_from_one_chat_are_one_conversation(tmp_path: pathlib.Path
 def test_calibrate_picks_the_lowest_threshold_within_both_bounds() -> None:
     chat = {"requests": [Scored(s, False, False) for s in (0.1, 0.2, 0.3, 0.9)],
             "single": [Scored(s, False, False) for s in (0.1, 0.5)], "suspect": []}
-    assert calibrate(chat, 0.25, 1.0) == pytest.approx(0.3, abs=1e-6)  # refuses only 0.9 (25%)
-    assert calibrate(chat, 0.25, 0.0) == pytest.approx(0.5, abs=1e-6)  # and no single message
-    assert calibrate(chat, 0.0, 0.0) == pytest.approx(0.9, abs=1e-6)
+    from router_extproc.evaluation.gate import MARGIN_LOGIT
+
+    def just_above(threshold: float, kept: float) -> bool:
+        return bool(np.log(threshold / (1 - threshold)) - np.log(kept / (1 - kept)) == pytest.approx(MARGIN_LOGIT))
+
+    assert just_above(calibrate(chat, 0.25, 1.0), 0.3)  # refuses only 0.9 (25%)
+    assert just_above(calibrate(chat, 0.25, 0.0), 0.5)  # and no single message
+    assert just_above(calibrate(chat, 0.0, 0.0), 0.9)
 
 
 @pytest.mark.parametrize("style", ["flow", "block"])
@@ -177,3 +182,24 @@ def test_a_confident_threshold_keeps_the_bounds_in_most_resamples_of_the_convers
     assert (flat >= point).mean() <= 0.025 and (flat >= confident).mean() <= 0.025
     # at least as strict as the point estimate, whatever the confidence
     assert confident_threshold(flat, owners, flat, owners, 0.025, 1.0, confidence=0.05) >= point
+
+
+def test_a_calibrated_threshold_keeps_room_above_the_score_it_keeps() -> None:
+    """One float step above the kept score, another CPU's rounding (about 0.001 logits for int8
+    inference) refuses that message; the margin keeps the same decisions with room on both sides."""
+    from router_extproc.evaluation.gate import MARGIN_LOGIT, with_margin
+
+    def logit(p: float) -> float:
+        return float(np.log(p / (1 - p)))
+
+    scores = np.array([0.1, 0.5, 0.7712, 0.95])
+    kept = 0.7712
+    moved = with_margin(float(np.nextafter(kept, np.inf)), scores)
+    assert logit(moved) - logit(kept) == pytest.approx(MARGIN_LOGIT)
+    assert not (scores[scores < 0.9] >= moved).any() and (scores[scores > 0.9] >= moved).all()
+    assert logit(kept) + 0.001 < logit(moved)  # the other machine's score of the kept message still passes
+    # the next score up is nearer than the margin: halfway to it, so it is still refused
+    close = np.array([0.5, 0.7712, 0.7715])
+    halfway = with_margin(float(np.nextafter(kept, np.inf)), close)
+    assert kept < halfway < 0.7715
+    assert logit(halfway) == pytest.approx((logit(kept) + logit(0.7715)) / 2)
