@@ -403,9 +403,9 @@ its threshold, and ShareGPT dev requests refused went from 0.20% to 0.59%. Some 
 
 
 def with_margin(threshold: float, scores: np.ndarray) -> float:
-    """A calibrated probability ``threshold`` (one float step above the highest kept score) moved up by ``MARGIN_LOGIT``
-    logits, or halfway to the next score above when that is nearer: the same scores are kept
-    and refused, with room on both sides for another machine's rounding."""
+    """A calibrated probability ``threshold`` (one float step above the highest kept score)
+    moved up by ``MARGIN_LOGIT`` logits, or halfway to the next score above when that is nearer:
+    the same scores are kept and refused, with room on both sides for another machine's rounding."""
     kept = float(np.nextafter(threshold, -np.inf))
     if not 0.0 < kept < 1.0:
         return threshold
