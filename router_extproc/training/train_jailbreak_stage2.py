@@ -390,9 +390,9 @@ the threshold), every longer one with a first-stage logit of at least {HARD_CHAT
 stage's verdict can lift a benign piece over the threshold) and a sample of {MAX_CHAT_PIECES} of the other longer ones. Attacks weigh {meta['training']['positive_share']} of the benign total.
 
 ## Threshold
-{meta['threshold']:.4f}: {MARGIN_LOGIT} logits above the highest gate score it must keep (or halfway to
-the next score up, if nearer: another CPU's int8 rounding moved the deciding message's score by 0.001 logits), to
-refuse at most 0.5% of ShareGPT dev requests (each
+{meta['threshold']:.4f}: {MARGIN_LOGIT} logits above the highest gate score it must keep, or halfway to
+the next score up if nearer (so another CPU's int8 rounding of the deciding message does not flip
+its decision: `evaluation.gate.with_margin`), to refuse at most 0.5% of ShareGPT dev requests (each
 user turn with its history) and 0.3% of its user messages sent alone in {CONFIDENCE:.0%} of 2,000
 resamples of its conversations (whole chats, the records of one chat together, drawn with
 replacement: at the bound on dev
