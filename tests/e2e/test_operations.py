@@ -156,8 +156,11 @@ def test_one_trace_joins_envoy_and_router_spans(default_policy_path, tmp_path) -
             assert reply.status == 200
 
             def complete(spans) -> bool:
-                names = {(s.service, s.name) for s in spans if s.trace_id == trace_id}
-                return ("router-extproc", "router.ext_proc") in names and any(svc == "envoy" for svc, _ in names)
+                # Envoy flushes its spans in batches: wait for the one the router's span hangs
+                # under, not for any Envoy span (the first batch can hold only the outer one)
+                mine = [s for s in spans if s.trace_id == trace_id]
+                ids = {s.span_id for s in mine}
+                return any(s.name == "router.ext_proc" and s.parent_span_id in ids for s in mine)
 
             spans = [s for s in collector.wait_for(complete) if s.trace_id == trace_id]
     by_id = {s.span_id: s for s in spans}
