@@ -41,9 +41,7 @@ def unsigned_matmul_weights(source: pathlib.Path, target: pathlib.Path) -> int:
     for node in model.graph.node:
         for slot, name in enumerate(node.input):
             readers.setdefault(name, set()).add((node.op_type, slot))
-    signed = [node for node in model.graph.node
-              if node.op_type == "MatMulInteger" and len(node.input) > 1 and node.input[1] in initializers
-              and initializers[node.input[1]].data_type == onnx.TensorProto.INT8]
+    signed = _signed_products(model)
     rewritten: set[str] = set()
     for node in signed:  # chosen before any is shifted: two products may share one weight
         weight = initializers[node.input[1]]
@@ -75,8 +73,6 @@ def _shift_to_uint8(tensor: onnx.TensorProto) -> None:
     from onnx import numpy_helper
 
     values = numpy_helper.to_array(tensor)
-    if values.dtype == np.uint8:
-        return
     if values.dtype != np.int8:
         raise ValueError(f"{tensor.name}: expected int8, found {values.dtype}")
     shifted = (values.astype(np.int16) + SHIFT).astype(np.uint8)
@@ -87,9 +83,16 @@ def signed_matmul_weights(path: pathlib.Path) -> list[str]:
     """Names of ``MatMulInteger`` weights still stored as int8 (the ones that can saturate)."""
     import onnx
 
-    model = onnx.load(str(path))
+    return [node.input[1] for node in _signed_products(onnx.load(str(path)))]
+
+
+def _signed_products(model: onnx.ModelProto) -> list[onnx.NodeProto]:
+    """The ``MatMulInteger`` nodes whose weight (input B) is an int8 initializer."""
+    import onnx
+
     int8 = {init.name for init in model.graph.initializer if init.data_type == onnx.TensorProto.INT8}
-    return [node.input[1] for node in model.graph.node if node.op_type == "MatMulInteger" and node.input[1] in int8]
+    return [node for node in model.graph.node
+            if node.op_type == "MatMulInteger" and len(node.input) > 1 and node.input[1] in int8]
 
 
 if __name__ == "__main__":
