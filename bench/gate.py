@@ -12,8 +12,8 @@ bucket, the share of messages that reach the second stage, and the second stage'
 it runs; then the ~256 bucket judged by two callers at once (messages/s), the case where the
 second stage's threads compete with each other; then one long paste of real chat (32 KB and
 128 KB), and the normaliser's worst case: 128 KB that triggers its three appended readings
-(upside down, ROT13, backwards) at once; and one second-stage run of 16, 64 and 126 tokens alone (the
-per-run cost the budget charges). ``ROUTER_GATE_THREADS=1`` for one thread.
+(upside down, ROT13, backwards) at once; and one second-stage run of 16, 31, 32, 64 and 126 tokens alone (the
+per-run cost the budget charges; pieces under ``short_below`` tokens run the deeper short model). ``ROUTER_GATE_THREADS=1`` for one thread.
 """
 
 from __future__ import annotations
@@ -108,10 +108,10 @@ def main() -> int:
         rows["~256, two callers"] = {"n": len(texts), "messages_per_s": rate}
         print(f"\n~256-token messages, two callers at once, cold cache: {rate:.1f} messages/s")
 
-    print("\n| second stage alone, one run (what RUN_COST_TOKENS models) | piece tokens | p50 ms |")
-    print("|---|---|---|")
+    print("\n| second stage alone, one run (what RUN_COST_TOKENS models) | model | piece tokens | p50 ms |")
+    print("|---|---|---|---|")
     ids = tokenizer.ids(" ".join(buckets["~1024"]) or "word " * 200)
-    for n in (16, 64, 126):
+    for n in (16, 31, 32, 64, 126):  # under second.short_below: the short model's
         runs = []
         for start in range(0, 60 * 8, 8):
             piece = ids[start : start + n]
@@ -119,7 +119,8 @@ def main() -> int:
             second.run([piece])
             runs.append((time.perf_counter() - started) * 1000)
         rows[f"second stage run, {n} tokens"] = {"p50": pct(runs, 0.5)}
-        print(f"| uncached | {len(piece)} | {pct(runs, 0.5):.2f} |")
+        model = "short" if len(piece) < second.short_below else "main"
+        print(f"| uncached | {model} | {len(piece)} | {pct(runs, 0.5):.2f} |")
 
     print("\n| long paste (one message) | chars | ms | outcome |")
     print("|---|---|---|---|")

@@ -141,10 +141,11 @@ TRAINERS = {
     "jailbreak": ("router_extproc.training.train_jailbreak", "train"),
     "jailbreak-stage2": ("router_extproc.training.train_jailbreak_stage2", "train"),
     "jailbreak-calibrate": ("router_extproc.training.train_jailbreak_stage2", "recalibrate"),
+    "jailbreak-short": ("router_extproc.training.train_jailbreak_short", "train"),
     "difficulty": ("router_extproc.training.train_difficulty", "train"),
 }
 """What ``router-extproc train NAME`` runs (module, function); the heads take a ``version`` too."""
-VERSIONED = frozenset({"domain", "jailbreak", "jailbreak-stage2", "jailbreak-calibrate", "difficulty"})
+VERSIONED = frozenset({"domain", "jailbreak", "jailbreak-stage2", "jailbreak-calibrate", "jailbreak-short", "difficulty"})
 
 
 def _cmd_train(args: argparse.Namespace) -> int:

@@ -70,6 +70,11 @@ SHORT_CHAT_TOKENS = 32
 """Real-chat pieces this short are all kept: short follow-ups about the assistant's answer ("don't
 be so literal", "I told you not to use X") are the false positives that set the gate's threshold
 on real traffic, and they cost little to train on."""
+SEED = 17
+"""The piece selection's (and the short model's fine-tuning's) random seed."""
+CALIBRATION_POLICY = pathlib.Path(__file__).resolve().parents[2] / "policies" / "default.yaml"
+"""The policy whose gate ``served_threshold`` scores requests with (it reads the shipped threshold
+from ``model.json``, so the scores do not depend on it)."""
 ATTACK_WINDOWS = 2
 POSITIVE_SHARE = 0.5
 """Attack examples weigh this much of the benign examples' total."""
@@ -130,20 +135,22 @@ def select_pieces(featurizer: Featurizer, head: LinearHead, band_low: float, rng
     return pieces, np.array(labels), counts
 
 
-def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Random):
+def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Random, layers: int = LAYERS,
+              epochs: int = EPOCHS):
+    """The first ``layers`` of MiniLM fine-tuned on the pieces for ``epochs`` (torch, CPU)."""
     import torch
 
     from router_extproc.training.minibert import MiniBertClassifier, minilm_weights
 
     torch.manual_seed(13)
-    model = MiniBertClassifier(LAYERS)
+    model = MiniBertClassifier(layers)
     model.load_minilm(minilm_weights())
     model.word.weight.requires_grad_(False)  # frozen: faster, and the vocabulary keeps MiniLM's meaning
     inputs = [model_input(p, PIECE_TOKENS) for p in pieces]
     positive_weight = POSITIVE_SHARE * (labels == 0).sum() / max(1, (labels == 1).sum())
     order = sorted(range(len(inputs)), key=lambda i: len(inputs[i]))
     batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]  # similar lengths: little padding
-    steps = EPOCHS * len(batches)
+    steps = epochs * len(batches)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=LEARNING_RATE,
                                   weight_decay=0.01)
     warmup = max(1, steps // 20)
@@ -151,7 +158,7 @@ def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Rand
         optimizer, lambda s: min(1.0, (s + 1) / warmup) * max(0.0, (steps - s) / max(1, steps - warmup)))
     model.train()
     step, started = 0, time.time()
-    for epoch in range(EPOCHS):
+    for epoch in range(epochs):
         rng.shuffle(batches)
         running = 0.0
         for batch in batches:
@@ -178,7 +185,7 @@ def fine_tune(pieces: Sequence[np.ndarray], labels: np.ndarray, rng: random.Rand
     return model
 
 
-def export(model, directory: pathlib.Path) -> pathlib.Path:
+def export(model, directory: pathlib.Path, name: str = "model.int8.onnx") -> pathlib.Path:
     """ONNX (dynamic batch and length), then int8 weights stored unsigned (u8u8 products, exact
     on every CPU: ``training.int8_weights``); returns the int8 file."""
     import torch
@@ -192,7 +199,7 @@ def export(model, directory: pathlib.Path) -> pathlib.Path:
                           output_names=["logits"], opset_version=17, dynamo=False,
                           dynamic_axes={"input_ids": {0: "batch", 1: "length"},
                                         "attention_mask": {0: "batch", 1: "length"}, "logits": {0: "batch"}})
-        target = directory / "model.int8.onnx"
+        target = directory / name
         quantize_dynamic(str(fp32), str(target), per_channel=True, weight_type=QuantType.QInt8,
                          op_types_to_quantize=["MatMul", "Gemm", "Gather"])
         unsigned_matmul_weights(target, target)
@@ -213,9 +220,9 @@ kept only where one beats treating short messages like longer pieces."""
 
 
 def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, data_dir: pathlib.Path,
-             weight: float, short_weight: float | None = None) -> dict:
+             weight: float, short_weight: float | None = None, threshold: float | None = None) -> dict:
     """The two stages together at ``weight`` (and ``short_weight`` for short messages): the
-    threshold for the real-chat bounds, and what it refuses."""
+    threshold for the real-chat bounds (or the one given), and what it refuses."""
     from sklearn.metrics import roc_auc_score
 
     second = SecondStage(directory, _CACHE)
@@ -232,8 +239,9 @@ def evaluate(featurizer: Featurizer, head: LinearHead, directory: pathlib.Path, 
         second_stage_messages += found.second_stage_pieces > 0
     request, single, depth = conversation_scores(per_message, chat.conversations)
     owners = chat.turn_owners()
-    threshold = with_margin(confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL,
-                                                CONFIDENCE), np.concatenate([request, single]))
+    if threshold is None:
+        threshold = with_margin(confident_threshold(request, owners, single, owners, MAX_REFUSAL, MAX_SINGLE_REFUSAL,
+                                                    CONFIDENCE), np.concatenate([request, single]))
     metrics: dict = {
         "combine_weight": weight,
         "short_combine_weight": short_weight,
@@ -304,6 +312,39 @@ def choose_weight(featurizer: Featurizer, head: LinearHead, directory: pathlib.P
     return best
 
 
+def served_threshold(directory: pathlib.Path, data_dir: pathlib.Path) -> float:
+    """The threshold ``eval-gate --calibrate`` finds for the gate in ``directory`` (its weights in
+    its ``model.json``) on ShareGPT dev, at the same bounds and confidence: every request scored
+    whole, as the server scores it (the router's view and normalisation, the second stage's budget
+    per request). ``choose_weight`` scores each message alone, which is fast enough to sweep the
+    weights but can score a message a little differently; the shipped threshold is the served one."""
+    from router_extproc.evaluation.gate import GateEvaluation, calibrate
+    from router_extproc.policy import load_policy
+    from router_extproc.signals.artifacts import SharedArtifacts
+    from router_extproc.training import data
+
+    models = SharedArtifacts()
+    models.jailbreak_second_stage = SecondStage(directory, VerdictCache())
+    evaluation = GateEvaluation(load_policy(CALIBRATION_POLICY), models=models)
+    chat = evaluation.conversations(data.sharegpt_path(data_dir, "dev"))
+    return calibrate(chat, MAX_REFUSAL, MAX_SINGLE_REFUSAL, CONFIDENCE)
+
+
+def calibrate_into(directory: pathlib.Path, meta: dict, featurizer: Featurizer, head: LinearHead,
+                   data_dir: pathlib.Path) -> dict:
+    """Choose the weights (``choose_weight``), then the served threshold at those weights, and write
+    ``model.json`` and the card with the metrics at that threshold."""
+    metrics = choose_weight(featurizer, head, directory, data_dir)
+    _write(directory, meta, metrics, head)
+    served = served_threshold(directory, data_dir)
+    print(f"  threshold, each message alone {metrics['threshold']:.4f}; each request as served {served:.4f}", flush=True)
+    metrics = evaluate(featurizer, head, directory, data_dir, metrics["combine_weight"],
+                       metrics["short_combine_weight"], served) | {
+        "threshold_messages_alone": metrics["threshold"], "mean_dev_tpr_messages_alone": metrics["mean_dev_tpr"]}
+    _write(directory, meta, metrics, head)
+    return metrics
+
+
 def _write(directory: pathlib.Path, meta: dict, metrics: dict, head: LinearHead) -> None:
     meta |= {"threshold": metrics["threshold"], "combine_weight": metrics["combine_weight"],
              "short_combine_weight": metrics["short_combine_weight"],
@@ -319,15 +360,14 @@ def recalibrate(data_dir: pathlib.Path, version: str = "") -> dict:
     featurizer = Featurizer()
     head = LinearHead.load("jailbreak")
     meta = json.loads((STAGE2_DIR / "model.json").read_text())
-    metrics = choose_weight(featurizer, head, STAGE2_DIR, data_dir)
-    _write(STAGE2_DIR, meta, metrics, head)
+    metrics = calibrate_into(STAGE2_DIR, meta, featurizer, head, data_dir)
     print(json.dumps(metrics, indent=2))
     return metrics
 
 
 def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
     started = time.time()
-    rng = random.Random(17)
+    rng = random.Random(SEED)
     featurizer = Featurizer()
     head = LinearHead.load("jailbreak")
     band_low = float(head.meta["band_low"])
@@ -345,9 +385,11 @@ def train(data_dir: pathlib.Path, version: str = "v2") -> dict:
                          "hard_chat_logit": HARD_CHAT_LOGIT, "positive_share": POSITIVE_SHARE,
                          "seconds": round(time.time() - started)},
             "command": "router-extproc train jailbreak-stage2"}
+    from router_extproc.training.train_jailbreak_short import fit_short
+
+    meta["short_model"] = fit_short(pieces, labels, staging, version)
     (staging / "model.json").write_text(json.dumps(meta))
-    metrics = choose_weight(featurizer, head, staging, data_dir)
-    _write(staging, meta, metrics, head)
+    metrics = calibrate_into(staging, meta, featurizer, head, data_dir)
     shutil.rmtree(STAGE2_DIR, ignore_errors=True)
     staging.rename(STAGE2_DIR)
     print(json.dumps(metrics, indent=2))
@@ -363,13 +405,35 @@ def _short_rule(meta: dict) -> str:
             f"(of {SHORT_COMBINE_WEIGHTS}, chosen the same way)")
 
 
+def _served(meta: dict) -> str:
+    alone = meta["metrics"].get("threshold_messages_alone")
+    if alone is None:
+        return ""
+    return (f"\nThe weights are chosen with each message scored alone (threshold there {alone:.4f}); the threshold is\n"
+            f"then found with every request scored whole, as the server scores it (`eval-gate --calibrate`'s path).")
+
+
+def _short_model(meta: dict) -> str:
+    short = meta.get("short_model")
+    if not short:
+        return ""
+    return f"""- Short pieces (under {short['below_tokens']} tokens) are read by a second model instead
+  (`{short['file']}`, {short['version']}): all {short['layers']} layers of the same base, fine-tuned the same
+  way for {short['epochs']} epochs on the {short['pieces']} training pieces that short ({short['attack_pieces']}
+  attacks), ~{short['seconds'] // 60} min (`router-extproc train jailbreak-short`, or as part of
+  `train jailbreak-stage2`).
+"""
+
+
 def model_card(meta: dict) -> str:
     m = meta["metrics"]
     rows = "\n".join(f"| {name} | {v.get('auc', '')} | {v.get('tpr', '')} | {v.get('fpr', '')} | "
                      f"{v.get('n', v.get('n_attack', 0) + v.get('n_benign', 0))} |" for name, v in m["sources"].items())
     pieces = "\n".join(f"- {name}: {n} pieces" for name, n in meta["training"]["pieces"].items())
     chat = m["chat_dev"]
-    return f"""# Jailbreak gate, second stage ({meta['version']})
+    short = meta.get("short_model")
+    title = meta["version"] + (f", short pieces {short['version']}" if short else "")
+    return f"""# Jailbreak gate, second stage ({title})
 
 A prompt-injection / jailbreak classifier for the pieces the first stage (linear head,
 `assets/heads/jailbreak.json`) is unsure about. Reproduce: `router-extproc train jailbreak
@@ -384,7 +448,7 @@ A prompt-injection / jailbreak classifier for the pieces the first stage (linear
   so that x86 CPUs without VNNI, whose u8s8 kernels saturate, compute the same scores as those with it.
 - Input: the request's normalised WordPiece ids of one piece, `[CLS] piece [SEP]`, at most {meta.get("piece_tokens", SECOND_STAGE_TOKENS)} tokens
   (head and tail kept).
-
+{_short_model(meta)}
 ## Training data (train splits only)
 {pieces}
 
@@ -405,7 +469,7 @@ replacement: at the bound on dev
 alone, other traffic of the kind would exceed it about half the time), with the two stages
 together: a judged piece's logit is the first stage's plus {meta['combine_weight']} x the second
 stage's (the weight of {COMBINE_WEIGHTS} with the best mean TPR on s-labs and neuralchemy
-validation at that bound){_short_rule(meta)}, first-stage band_low {meta['first_stage']['band_low']:.3f}.
+validation at that bound){_short_rule(meta)}, first-stage band_low {meta['first_stage']['band_low']:.3f}.{_served(meta)}
 
 ## Dev metrics at that threshold
 ShareGPT dev: {chat['refused']:.2%} of {chat['requests']} requests refused, {chat['single_refused']:.2%} of

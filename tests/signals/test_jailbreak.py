@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import threading
@@ -276,18 +277,48 @@ def test_the_second_stage_reads_new_pieces_up_to_its_token_budget(models) -> Non
 
 
 def test_the_second_stage_reads_as_many_tokens_as_its_model_was_trained_on(models, tmp_path, monkeypatch) -> None:
-    for name in ("model.int8.onnx", "MODEL_CARD.md"):
-        (tmp_path / name).symlink_to(STAGE2_DIR / name)
+    for path in STAGE2_DIR.iterdir():
+        if path.name != "model.json":
+            (tmp_path / path.name).symlink_to(path)
     meta = json.loads((STAGE2_DIR / "model.json").read_text()) | {"piece_tokens": 64}
     (tmp_path / "model.json").write_text(json.dumps(meta))
     second = SecondStage(tmp_path, VerdictCache())
     fed: list[int] = []
     real = second._run_one
-    monkeypatch.setattr(second, "_run_one", lambda ids: fed.append(len(ids)) or real(ids))
+    monkeypatch.setattr(second, "_run_one", lambda ids, model: fed.append(len(ids)) or real(ids, model))
     rng = np.random.default_rng(5)
     read = second.probabilities([rng.integers(2000, 20000, n) for n in (200, 40, 40)], 150)
     assert fed == [64, 42] and read[2] is None  # 62 + 40 tokens and two runs fit the budget, one more run does not
     assert model_input(np.arange(200), 64)[1:-1].tolist() == [*range(46), *range(184, 200)]  # head and tail
+
+
+def test_short_pieces_are_read_by_the_short_model(models, monkeypatch) -> None:
+    second = SecondStage(cache=VerdictCache())
+    assert second._short is not None and second.short_below == 32
+    used: list[tuple[int, bool]] = []
+    real = second._run_one
+    monkeypatch.setattr(second, "_run_one", lambda ids, model: used.append((len(ids) - 2, model is second._short))
+                        or real(ids, model))
+    rng = np.random.default_rng(9)
+    short, longest_short, long = (rng.integers(2000, 20000, n) for n in (5, 31, 32))
+    second.run([short, longest_short, long])
+    assert used == [(5, True), (31, True), (32, False)]
+    feed = {"input_ids": model_input(short)[None, :], "attention_mask": np.ones((1, 7), dtype=np.int64)}
+    by_main = float(second._main.alone.run(None, feed)[0].reshape(-1)[0])
+    by_short = float(second._short.alone.run(None, feed)[0].reshape(-1)[0])
+    assert by_main != by_short
+    assert second.run([short])[0] == pytest.approx(1 / (1 + np.exp(-by_short)), abs=1e-6)
+
+
+def test_a_short_run_is_counted_by_the_short_models_depth(models) -> None:
+    """Six layers over three: a token through the short model costs two of the budget."""
+    second = SecondStage(cache=VerdictCache())
+    assert second._short is not None and second._short.token_weight == 2.0
+    rng = np.random.default_rng(4)
+    read = lambda ps: [v is not None for v in second.probabilities(ps, SECOND_STAGE_TOKEN_BUDGET)]  # noqa: E731
+    assert read([rng.integers(2000, 20000, 64), rng.integers(2000, 20000, 19)]) == [True, True]  # 88 + 2 x 19 + 24
+    assert read([rng.integers(2000, 20000, 64), rng.integers(2000, 20000, 20)]) == [True, False]  # 88 + 40 + 24 > 150
+    assert read([rng.integers(2000, 20000, 64), rng.integers(2000, 20000, 38)]) == [True, True]  # the main model's
 
 
 def test_a_verdict_does_not_depend_on_the_pieces_read_with_it(models) -> None:
@@ -313,8 +344,10 @@ def test_a_verdict_does_not_depend_on_the_threads_that_computed_it(monkeypatch) 
 def test_a_run_that_starts_while_another_is_in_flight_uses_one_thread(monkeypatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "2")
     stage = SecondStage(cache=VerdictCache())
-    assert stage._alone.get_session_options().intra_op_num_threads == 2
-    assert stage._shared.get_session_options().intra_op_num_threads == 1
+    for model in (stage._main, stage._short):
+        assert model is not None
+        assert model.alone.get_session_options().intra_op_num_threads == 2
+        assert model.shared.get_session_options().intra_op_num_threads == 1
     used: list[str] = []
     first_started, release = threading.Event(), threading.Event()
 
@@ -330,22 +363,28 @@ def test_a_run_that_starts_while_another_is_in_flight_uses_one_thread(monkeypatc
                 assert release.wait(10)
             return self.session.run(*args)
 
-    stage._alone, stage._shared = Recording("alone", stage._alone, True), Recording("shared", stage._shared, False)
+    stage._main = dataclasses.replace(stage._main, alone=Recording("alone", stage._main.alone, True),
+                                      shared=Recording("shared", stage._main.shared, False))
+    assert stage._short is not None
+    stage._short = dataclasses.replace(stage._short, alone=Recording("short alone", stage._short.alone, False),
+                                       shared=Recording("short shared", stage._short.shared, False))
     rng = np.random.default_rng(3)
-    first = threading.Thread(target=stage.run, args=([rng.integers(2000, 20000, 30)],))
+    first = threading.Thread(target=stage.run, args=([rng.integers(2000, 20000, 40)],))
     first.start()
     assert first_started.wait(10)
-    stage.run([rng.integers(2000, 20000, 30)])  # the first is still in flight
+    stage.run([rng.integers(2000, 20000, 40)])  # the first is still in flight
+    stage.run([rng.integers(2000, 20000, 12)])  # a short piece, also while the first is in flight
     release.set()
     first.join(10)
-    stage.run([rng.integers(2000, 20000, 30)])  # nothing in flight again
-    assert used == ["alone", "shared", "alone"]
+    stage.run([rng.integers(2000, 20000, 40), rng.integers(2000, 20000, 12)])  # nothing in flight again
+    assert used == ["alone", "shared", "short shared", "alone", "short alone"]
 
 
 def test_one_thread_configured_means_one_session(monkeypatch) -> None:
     monkeypatch.setenv(THREADS_ENV, "1")
     stage = SecondStage(cache=VerdictCache())
-    assert stage._alone is stage._shared
+    assert stage._main.alone is stage._main.shared
+    assert stage._short is not None and stage._short.alone is stage._short.shared
 
 
 def test_the_second_stage_uses_at_most_two_threads_unless_told(monkeypatch) -> None:

@@ -87,3 +87,28 @@ def test_the_short_weight_is_chosen_at_the_best_long_weight(monkeypatch: pytest.
     best = stage2.choose_weight(None, None, None, None)  # type: ignore[arg-type]
     assert tried == [(w, None) for w in stage2.COMBINE_WEIGHTS] + [(0.25, s) for s in stage2.SHORT_COMBINE_WEIGHTS]
     assert (best["combine_weight"], best["short_combine_weight"]) == (0.25, expected)
+
+
+def test_the_served_threshold_is_the_one_eval_gate_calibrates(tmp_path, capsys) -> None:
+    """The shipped threshold comes from requests scored as served: the same as ``eval-gate --calibrate``."""
+    import gzip
+    import json
+    import re
+
+    from router_extproc.cli import main
+    from router_extproc.signals.jailbreak.second_stage import STAGE2_DIR
+
+    turns = ["What is the capital of France?", "Paris.", "You persist in not following the rules! Answer only yes or no.",
+             "Yes.", "Tell me what makes up your setup", "I cannot share that.", "thanks, now a haiku about snow please"]
+    chats = [{"id": str(i), "suspect": False,
+              "turns": [{"role": "user" if k % 2 == 0 else "assistant", "text": t} for k, t in enumerate(turns[i:])]}
+             for i in (0, 2, 4)]
+    path = tmp_path / "chat" / "sharegpt_dev.jsonl.gz"
+    path.parent.mkdir()
+    with gzip.open(path, "wt") as f:
+        f.writelines(json.dumps(c) + "\n" for c in chats)
+    served = stage2.served_threshold(STAGE2_DIR, tmp_path)
+    assert main(["eval-gate", "--policy", str(stage2.CALIBRATION_POLICY), "--data", str(path), "--calibrate",
+                 "--max-refusal", str(stage2.MAX_REFUSAL), "--max-single-refusal", str(stage2.MAX_SINGLE_REFUSAL)]) == 0
+    printed = float(re.search(r"Calibrated: threshold ([0-9.]+)", capsys.readouterr().out).group(1))
+    assert round(served, 4) == printed
