@@ -33,8 +33,9 @@ from router_extproc.training.train_jailbreak_stage2 import SEED, calibrate_into,
 SHORT_LAYERS = 6
 SHORT_BELOW_TOKENS = 32
 """Pieces shorter than this are the short model's, in training and at run time (``model.json``'s
-``short_model.below_tokens``). 16 (the short-message rule's length) caught as many s-labs attacks
-at the same refusal rates but fewer neuralchemy and in-the-wild ones (docs/safety.md)."""
+``short_model.below_tokens``). Applied under 16 tokens only (the short-message rule's length) the
+same model caught fewer attacks of every dev set at 0.5% of requests refused; trained on and applied
+under 64, fewer s-labs and in-the-wild ones and more look-alikes refused (docs/safety.md)."""
 SHORT_EPOCHS = 3
 SHORT_FILE = "short.int8.onnx"
 

@@ -335,7 +335,7 @@ def calibrate_into(directory: pathlib.Path, meta: dict, featurizer: Featurizer, 
     """Choose the weights (``choose_weight``), then the served threshold at those weights, and write
     ``model.json`` and the card with the metrics at that threshold."""
     metrics = choose_weight(featurizer, head, directory, data_dir)
-    _write(directory, meta, metrics, head)
+    _write(directory, meta, metrics, head)  # the chosen weights, which served_threshold's gate reads from model.json
     served = served_threshold(directory, data_dir)
     print(f"  threshold, each message alone {metrics['threshold']:.4f}; each request as served {served:.4f}", flush=True)
     metrics = evaluate(featurizer, head, directory, data_dir, metrics["combine_weight"],
